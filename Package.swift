@@ -1,0 +1,54 @@
+// swift-tools-version: 6.1
+//
+// RecLite: distill a large recommender into a tiny one and run it anywhere.
+//
+// Module map (one job each; the runtime never depends on the toolkit):
+//   CRecLite          include/reclite.h — the public C API (system library module)
+//   CRecLiteFormat    C++ shim over the flatc-generated reader: verify + read as plain C
+//   RecLiteRuntime    Embedded-clean Swift: model loading, checks, memory plan, kernels, sessions
+//   RecLiteC          @c @implementation of every function in include/reclite.h
+//   RecLiteWriter     host-only: builds .rlm files (FlatBuffers encoder + model builder)
+//   RecLiteTrain      host-only: data, layers with gradients, training, distillation, metrics
+//   reclite           the command-line tool
+import PackageDescription
+
+/// Flags the format shim needs so it carries no libstdc++ run-time dependency.
+let shimFlags: [CXXSetting] = [.unsafeFlags(["-fno-exceptions", "-fno-rtti", "-Wno-deprecated-declarations"])]
+
+let package = Package(
+  name: "RecLite",
+  products: [
+    .executable(name: "reclite", targets: ["reclite"]),
+    .library(name: "RecLiteRuntime", targets: ["RecLiteRuntime"]),
+    .library(name: "RecLiteWriter", targets: ["RecLiteWriter"]),
+    .library(name: "RecLiteTrain", targets: ["RecLiteTrain"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    .systemLibrary(name: "CRecLite", path: "include"),
+    .target(
+      name: "CRecLiteFormat",
+      exclude: ["generated"],
+      cxxSettings: shimFlags + [.headerSearchPath(".")]
+    ),
+    .target(name: "RecLiteRuntime", dependencies: ["CRecLiteFormat"]),
+    .target(name: "RecLiteC", dependencies: ["RecLiteRuntime", "CRecLite"]),
+    .target(name: "RecLiteWriter", dependencies: ["RecLiteRuntime", "CRecLiteFormat"]),
+    .target(name: "RecLiteTrain"),
+    .executableTarget(
+      name: "reclite",
+      dependencies: [
+        "RecLiteRuntime", "RecLiteWriter", "RecLiteTrain",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(
+      name: "RecLiteRuntimeTests",
+      dependencies: ["RecLiteRuntime", "RecLiteWriter", "RecLiteC", "CRecLite", "CRecLiteFormat"]
+    ),
+    .testTarget(name: "RecLiteTrainTests", dependencies: ["RecLiteTrain"]),
+  ],
+  cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,187 @@
+/*
+ * reclite_format.h — internal C view of a .rlm file for the Swift runtime.
+ *
+ * A thin layer over the flatc-generated reader: it verifies a buffer with the
+ * FlatBuffers Verifier and copies fields into plain C structs so Swift needs
+ * neither C++ interop nor FlatBuffers. Nothing here is part of the public ABI
+ * (the shared library exports reclite_* only); every function is total: any
+ * index out of range yields zeroed output, never undefined behaviour.
+ *
+ * Also hosts the few libc services the Embedded Swift core cannot import
+ * (file mapping, aligned allocation, a thread-local message buffer).
+ */
+#ifndef RECLITE_FORMAT_H
+#define RECLITE_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Verification ------------------------------------------------------ */
+
+/** Outcome of rlf_verify. */
+typedef enum rlf_verify_result {
+  RLF_VERIFY_OK = 0,
+  RLF_VERIFY_TOO_SHORT = 1,      /* fewer bytes than a FlatBuffer header */
+  RLF_VERIFY_BAD_IDENTIFIER = 2, /* bytes 4..8 are not "RLM1" */
+  RLF_VERIFY_BAD_STRUCTURE = 3,  /* the FlatBuffers Verifier rejected it */
+  RLF_VERIFY_NO_CHECKSUM = 4,    /* Model.checksum is absent */
+  RLF_VERIFY_BAD_CHECKSUM = 5,   /* CRC-32 differs from Model.checksum */
+} rlf_verify_result;
+
+/**
+ * Verifies `len` bytes at `buf` as a RecLite model: identifier, FlatBuffers
+ * structure, then (unless `skip_checksum`) the whole-file CRC-32.
+ * On RLF_VERIFY_BAD_CHECKSUM, `*stored` and `*computed` receive both values.
+ */
+rlf_verify_result rlf_verify(const uint8_t *buf, size_t len, int skip_checksum,
+                             uint32_t *stored, uint32_t *computed);
+
+/** CRC-32 (IEEE 802.3, reflected, as zlib) continuing from `crc` (start with 0). */
+uint32_t rlf_crc32(uint32_t crc, const uint8_t *data, size_t len);
+
+/**
+ * Byte offset of Model.checksum inside a verified buffer, or SIZE_MAX when the
+ * field is absent. The writer patches the CRC there; the reader skips it.
+ */
+size_t rlf_checksum_offset(const uint8_t *buf);
+
+/* ---- Reading a verified buffer ----------------------------------------- */
+/* Every function below requires a buffer that passed rlf_verify. */
+
+typedef struct rlf_string {
+  const char *data; /* NUL-terminated; NULL when absent */
+  uint32_t length;
+} rlf_string;
+
+typedef struct rlf_model_info {
+  uint32_t format_version;
+  uint32_t checksum;
+  rlf_string description;
+  uint32_t buffer_count;
+  uint32_t tensor_count;
+  uint32_t op_count;
+  uint32_t feature_count;
+  uint32_t signature_count;
+  uint32_t metadata_count;
+  int has_catalog;
+  int has_plan;
+} rlf_model_info;
+
+void rlf_model_info_get(const uint8_t *buf, rlf_model_info *out);
+
+/** Buffer i: absolute file offset and size in bytes. */
+void rlf_buffer_get(const uint8_t *buf, uint32_t index, uint64_t *offset, uint64_t *size);
+
+typedef struct rlf_tensor {
+  rlf_string name;
+  int8_t dtype;               /* reclite.fb.DType */
+  uint32_t rank;
+  const int64_t *shape;       /* rank entries (may be unaligned-safe: 8-aligned in a verified buffer) */
+  uint32_t buffer;
+  int8_t quant_kind;          /* reclite.fb.QuantKind */
+  uint32_t scale_count;
+  const float *scale;
+  uint32_t zero_point_count;
+  const int32_t *zero_point;
+  int32_t quant_axis;
+  int has_sparsity;
+  int32_t sparse_row_offsets; /* tensor index or -1 */
+  int32_t sparse_col_indices; /* tensor index or -1 */
+  int32_t row_remap;          /* tensor index or -1 */
+} rlf_tensor;
+
+void rlf_tensor_get(const uint8_t *buf, uint32_t index, rlf_tensor *out);
+
+typedef struct rlf_op {
+  uint8_t code;               /* reclite.fb.OpCode */
+  uint32_t input_count;
+  const int32_t *inputs;
+  uint32_t output_count;
+  const int32_t *outputs;
+  int8_t activation;          /* reclite.fb.Activation */
+  int8_t bag_mode;            /* reclite.fb.BagMode */
+} rlf_op;
+
+void rlf_op_get(const uint8_t *buf, uint32_t index, rlf_op *out);
+
+typedef struct rlf_feature {
+  rlf_string name;
+  int8_t kind;                /* reclite.fb.FeatureKind */
+  int32_t vocabulary;
+  uint32_t num_rows;
+  uint32_t oov_row;
+  int32_t input;
+} rlf_feature;
+
+void rlf_feature_get(const uint8_t *buf, uint32_t index, rlf_feature *out);
+
+typedef struct rlf_signature {
+  rlf_string name;
+  uint32_t output_count;
+  const int32_t *outputs;
+} rlf_signature;
+
+void rlf_signature_get(const uint8_t *buf, uint32_t index, rlf_signature *out);
+
+typedef struct rlf_catalog {
+  uint32_t feature;
+  uint32_t title_count;
+  uint32_t popularity_count;
+  const int32_t *popularity;
+} rlf_catalog;
+
+/** Zeroed when the model has no catalog. */
+void rlf_catalog_get(const uint8_t *buf, rlf_catalog *out);
+
+/** Title of catalog row `index`; {NULL, 0} when absent. */
+rlf_string rlf_catalog_title(const uint8_t *buf, uint32_t index);
+
+typedef struct rlf_plan {
+  uint32_t max_batch;
+  uint32_t offset_count;
+  const int64_t *offsets;
+  uint64_t arena_bytes;
+} rlf_plan;
+
+/** Zeroed when the model has no plan. */
+void rlf_plan_get(const uint8_t *buf, rlf_plan *out);
+
+void rlf_metadata_get(const uint8_t *buf, uint32_t index, rlf_string *key, rlf_string *value);
+
+/* ---- libc services for the Embedded Swift core ------------------------- */
+
+/**
+ * Maps a file read-only. Returns 0 and sets `data` and `length`, or returns the
+ * errno value. An empty file maps to a non-NULL pointer of length 0.
+ */
+int rlf_map_file(const char *path, const uint8_t **data, size_t *length);
+
+/** Unmaps a region from rlf_map_file. */
+void rlf_unmap_file(const uint8_t *data, size_t length);
+
+/** Short description of an errno value ("No such file or directory"). */
+const char *rlf_errno_text(int error);
+
+/** Zero-filled allocation aligned to `alignment` (a power of two ≥ sizeof(void*)); NULL on failure. */
+void *rlf_aligned_alloc(size_t size, size_t alignment);
+
+/** Frees memory from rlf_aligned_alloc; NULL is a no-op. */
+void rlf_aligned_free(void *memory);
+
+/** This thread's message buffer for failures that have no session (RLF_MESSAGE_CAPACITY bytes). */
+char *rlf_thread_message(void);
+
+#define RLF_MESSAGE_CAPACITY 256
+
+/** e^x from the C library (Embedded Swift has no libm module). */
+static inline float rlf_expf(float x) { return __builtin_expf(x); }
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RECLITE_FORMAT_H */

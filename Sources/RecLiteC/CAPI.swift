@@ -1,0 +1,301 @@
+// The C ABI: every function of include/reclite.h, implemented with
+// `@c @implementation` so the compiler checks each signature against the
+// header. This layer only converts: C pointers and sizes in, statuses and
+// messages out. No input from the caller can trap here — counts are clamped
+// before conversion, pointers are checked before use, struct sizes honoured.
+
+import CRecLite
+import CRecLiteFormat
+import RecLiteRuntime
+
+// MARK: Versions and status
+
+@c @implementation
+public func reclite_version() -> UnsafePointer<CChar>? {
+  cString(RecLiteVersion.string)
+}
+
+@c @implementation
+public func reclite_abi_version() -> UInt32 {
+  UInt32(RECLITE_ABI_VERSION)
+}
+
+@c @implementation
+public func reclite_status_name(_ status: reclite_status) -> UnsafePointer<CChar>? {
+  guard let known = Status(rawValue: Int32(bitPattern: status.rawValue)) else { return cString("RECLITE_E_UNKNOWN") }
+  return cString(known.name)
+}
+
+@c @implementation
+public func reclite_last_error() -> UnsafePointer<CChar>? {
+  UnsafePointer(rlf_thread_message())
+}
+
+// MARK: Models
+
+@c @implementation
+public func reclite_model_open(
+  _ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> reclite_status {
+  guard let path, let out else { return fail(RecLiteError(.invalidArgument, "path and out must not be NULL")) }
+  do throws(RecLiteError) {
+    let model = try Model.open(path: path)
+    out.pointee = OpaquePointer(Unmanaged.passRetained(model).toOpaque())
+    return ok
+  } catch {
+    return fail(error)
+  }
+}
+
+@c @implementation
+public func reclite_model_open_buffer(
+  _ data: UnsafeRawPointer?, _ length: Int, _ flags: UInt32, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> reclite_status {
+  guard let data, let out else { return fail(RecLiteError(.invalidArgument, "data and out must not be NULL")) }
+  let known = UInt32(RECLITE_OPEN_COPY | RECLITE_OPEN_SKIP_CHECKSUM)
+  guard flags & ~known == 0 else { return fail(RecLiteError(.invalidArgument, "unknown open flags \(flags)")) }
+  do throws(RecLiteError) {
+    let model = try Model.open(
+      buffer: data, length: length, copy: flags & UInt32(RECLITE_OPEN_COPY) != 0,
+      verifyChecksum: flags & UInt32(RECLITE_OPEN_SKIP_CHECKSUM) == 0)
+    out.pointee = OpaquePointer(Unmanaged.passRetained(model).toOpaque())
+    return ok
+  } catch {
+    return fail(error)
+  }
+}
+
+@c @implementation
+public func reclite_model_close(_ model: OpaquePointer?) {
+  guard let model else { return }
+  Unmanaged<Model>.fromOpaque(UnsafeRawPointer(model)).release()
+}
+
+@c @implementation
+public func reclite_model_arena_size(_ model: OpaquePointer?) -> Int {
+  guard let model = borrow(model) else { return 0 }
+  return model.arenaBytes
+}
+
+@c @implementation
+public func reclite_model_get_info(
+  _ handle: OpaquePointer?, _ info: UnsafeMutablePointer<reclite_model_info>?
+) -> reclite_status {
+  guard let model = borrow(handle), let info else {
+    return fail(RecLiteError(.invalidArgument, "model and info must not be NULL"))
+  }
+  let given = Int(info.pointee.struct_size)
+  guard given >= MemoryLayout<reclite_model_info>.size else {
+    return fail(
+      RecLiteError(.structSize, "reclite_model_info.struct_size is \(given), this library needs \(MemoryLayout<reclite_model_info>.size)"))
+  }
+  let graph = model.graph
+  var filled = reclite_model_info()
+  filled.struct_size = info.pointee.struct_size
+  filled.format_version = graph.formatVersion
+  filled.catalog_size = UInt32(graph.catalogSize)
+  filled.user_count = graph.userFeature >= 0 ? UInt32(graph.features[graph.userFeature].rowCount) : 0
+  filled.feature_count = UInt32(graph.features.count)
+  filled.tensor_count = UInt32(graph.tensors.count)
+  filled.op_count = UInt32(graph.ops.count)
+  filled.max_batch = UInt32(graph.maxBatch)
+  filled.weight_bytes = UInt64(graph.weightBytes)
+  filled.file_bytes = UInt64(graph.fileBytes)
+  filled.arena_bytes = UInt64(model.arenaBytes)
+  filled.description = graph.description.base.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? cString("")
+  info.pointee = filled
+  return ok
+}
+
+@c @implementation
+public func reclite_model_find_feature(
+  _ handle: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ index: UnsafeMutablePointer<UInt32>?
+) -> reclite_status {
+  guard let model = borrow(handle), let name, let index else {
+    return fail(RecLiteError(.invalidArgument, "model, name and index must not be NULL"))
+  }
+  guard let found = model.feature(named: name) else {
+    var message: Message = "no feature named \"\(StringRef(cString: name))\"; the model has:"
+    for feature in model.graph.features {
+      message.append(" ")
+      message.append(feature.name)
+    }
+    return fail(RecLiteError(.invalidArgument, message))
+  }
+  index.pointee = UInt32(found)
+  return ok
+}
+
+@c @implementation
+public func reclite_model_item_title(_ handle: OpaquePointer?, _ itemID: Int64) -> UnsafePointer<CChar>? {
+  guard let title = borrow(handle)?.title(ofItem: itemID), let base = title.base else { return nil }
+  return UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
+}
+
+@c @implementation
+public func reclite_model_metadata(_ handle: OpaquePointer?, _ key: UnsafePointer<CChar>?) -> UnsafePointer<CChar>? {
+  guard let key, let value = borrow(handle)?.metadata(key: key), let base = value.base else { return nil }
+  return UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
+}
+
+// MARK: Sessions
+
+@c @implementation
+public func reclite_session_create(
+  _ handle: OpaquePointer?, _ arena: UnsafeMutableRawPointer?, _ arenaLength: Int,
+  _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> reclite_status {
+  guard let model = borrow(handle), let out else {
+    return fail(RecLiteError(.invalidArgument, "model and out must not be NULL"))
+  }
+  guard arena != nil || arenaLength == 0 else {
+    return fail(RecLiteError(.invalidArgument, "arena is NULL but arena_length is \(UInt64(UInt(bitPattern: arenaLength)))"))
+  }
+  do throws(RecLiteError) {
+    let session = try Session(model: model, arena: arena, length: Int(clamping: UInt(bitPattern: arenaLength)))
+    out.pointee = OpaquePointer(Unmanaged.passRetained(session).toOpaque())
+    return ok
+  } catch {
+    return fail(error)
+  }
+}
+
+@c @implementation
+public func reclite_session_close(_ session: OpaquePointer?) {
+  guard let session else { return }
+  Unmanaged<Session>.fromOpaque(UnsafeRawPointer(session)).release()
+}
+
+@c @implementation
+public func reclite_session_last_error(_ handle: OpaquePointer?) -> UnsafePointer<CChar>? {
+  guard let session = borrowSession(handle) else { return cString("") }
+  return UnsafePointer(session.lastError)
+}
+
+@c @implementation
+public func reclite_score(
+  _ handle: OpaquePointer?, _ request: UnsafePointer<reclite_request>?, _ itemIDs: UnsafePointer<Int64>?,
+  _ count: Int, _ scoresOut: UnsafeMutablePointer<Float>?
+) -> reclite_status {
+  guard let session = borrowSession(handle) else {
+    return fail(RecLiteError(.invalidArgument, "session must not be NULL"))
+  }
+  do throws(RecLiteError) {
+    let converted = try convert(request)
+    try session.score(converted, itemIDs: itemIDs, count: clampedCount(count), scores: scoresOut)
+    return ok
+  } catch {
+    return fail(error, session)
+  }
+}
+
+@c @implementation
+public func reclite_recommend(
+  _ handle: OpaquePointer?, _ request: UnsafePointer<reclite_request>?, _ k: Int,
+  _ excludeIDs: UnsafePointer<Int64>?, _ excludeCount: Int, _ idsOut: UnsafeMutablePointer<Int64>?,
+  _ scoresOut: UnsafeMutablePointer<Float>?, _ countOut: UnsafeMutablePointer<Int>?
+) -> reclite_status {
+  guard let session = borrowSession(handle) else {
+    return fail(RecLiteError(.invalidArgument, "session must not be NULL"))
+  }
+  do throws(RecLiteError) {
+    guard let countOut else { throw RecLiteError(.invalidArgument, "count_out must not be NULL") }
+    let converted = try convert(request)
+    let written = try session.recommend(
+      converted, k: clampedCount(k), excludeIDs: excludeIDs, excludeCount: clampedCount(excludeCount),
+      idsOut: idsOut, scoresOut: scoresOut)
+    countOut.pointee = written
+    return ok
+  } catch {
+    return fail(error, session)
+  }
+}
+
+@c @implementation
+public func reclite_score_batch(
+  _ handle: OpaquePointer?, _ requests: UnsafePointer<reclite_request>?, _ requestCount: Int,
+  _ itemIDs: UnsafePointer<Int64>?, _ itemCount: Int, _ scoresOut: UnsafeMutablePointer<Float>?
+) -> reclite_status {
+  guard let session = borrowSession(handle) else {
+    return fail(RecLiteError(.invalidArgument, "session must not be NULL"))
+  }
+  do throws(RecLiteError) {
+    let requestTotal = clampedCount(requestCount)
+    let items = clampedCount(itemCount)
+    try checkItems(requests: requestTotal, items: items, requestArray: requests)
+    guard let requests else { return ok }
+    for r in 0..<requestTotal {
+      try session.score(convert(requests + r), itemIDs: itemIDs, count: items, scores: scoresOut.map { $0 + r * items })
+    }
+    return ok
+  } catch {
+    return fail(error, session)
+  }
+}
+
+// MARK: Helpers
+
+let ok = reclite_status(rawValue: 0)
+
+/// The library version; kept in one place with the header's macro.
+enum RecLiteVersion {
+  static let string: StaticString = "0.1.0"
+}
+
+func cString(_ literal: StaticString) -> UnsafePointer<CChar> {
+  UnsafeRawPointer(literal.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+/// The model behind a handle, without taking ownership.
+func borrow(_ handle: OpaquePointer?) -> Model? {
+  guard let handle else { return nil }
+  return Unmanaged<Model>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+}
+
+func borrowSession(_ handle: OpaquePointer?) -> Session? {
+  guard let handle else { return nil }
+  return Unmanaged<Session>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+}
+
+/// A size_t count as Int; values beyond Int.max (negative ints cast by a caller) saturate and are rejected later.
+func clampedCount(_ count: Int) -> Int {
+  Int(clamping: UInt(bitPattern: count))
+}
+
+/// Records the failure in this thread's message buffer (and the session's) and returns its status.
+func fail(_ error: RecLiteError, _ session: Session? = nil) -> reclite_status {
+  error.message.copy(to: rlf_thread_message(), capacity: Int(RLF_MESSAGE_CAPACITY))
+  session?.record(error)
+  return reclite_status(rawValue: UInt32(bitPattern: error.status.rawValue))
+}
+
+/// Reads a caller's request, honouring its struct_size.
+func convert(_ request: UnsafePointer<reclite_request>?) throws(RecLiteError) -> Request {
+  guard let request else { throw RecLiteError(.invalidArgument, "request must not be NULL") }
+  let size = Int(request.pointee.struct_size)
+  guard size >= MemoryLayout<reclite_request>.size else {
+    throw RecLiteError(
+      .structSize, "reclite_request.struct_size is \(size), this library needs \(MemoryLayout<reclite_request>.size); initialize it with RECLITE_REQUEST_INIT")
+  }
+  let known = UInt32(RECLITE_REQUEST_NO_FALLBACK)
+  guard request.pointee.flags & ~known == 0 else {
+    throw RecLiteError(.invalidArgument, "unknown request flags \(request.pointee.flags)")
+  }
+  // reclite_context_value and ContextValue have the same layout (checked by the tests).
+  let context = request.pointee.context.map {
+    UnsafeRawPointer($0).assumingMemoryBound(to: ContextValue.self)
+  }
+  return Request(
+    userID: request.pointee.user_id, flags: request.pointee.flags, context: context,
+    contextCount: clampedCount(request.pointee.context_count))
+}
+
+/// Batch arguments that reclite_score cannot see: the request array and the product of the counts.
+func checkItems(requests: Int, items: Int, requestArray: UnsafePointer<reclite_request>?) throws(RecLiteError) {
+  try Session.checkCount(requests, "request count")
+  guard requests == 0 || requestArray != nil else {
+    throw RecLiteError(.invalidArgument, "requests must not be NULL when request_count is \(requests)")
+  }
+  let (_, overflow) = requests.multipliedReportingOverflow(by: items)
+  guard !overflow else { throw RecLiteError(.invalidArgument, "\(requests) requests × \(items) items overflows") }
+}

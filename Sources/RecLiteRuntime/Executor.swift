@@ -1,0 +1,101 @@
+// Runs a list of ops over the arena: request ops once with one row, candidate
+// ops once per chunk with up to `maxBatch` rows. Every size used here was
+// checked when the model was opened; nothing is allocated.
+
+struct Executor {
+  let graph: ModelGraph
+  /// The session arena, aligned to 64 bytes.
+  let arena: UnsafeMutableRawPointer
+
+  @inline(__always)
+  func floats(_ t: Int) -> UnsafeMutablePointer<Float> {
+    (arena + graph.tensors[t].arenaOffset).assumingMemoryBound(to: Float.self)
+  }
+
+  @inline(__always)
+  func ints(_ t: Int) -> UnsafeMutablePointer<Int32> {
+    (arena + graph.tensors[t].arenaOffset).assumingMemoryBound(to: Int32.self)
+  }
+
+  /// An activation as a matrix; request-stage values broadcast their single row.
+  @inline(__always)
+  func matrix(_ t: Int) -> MatrixView {
+    let tensor = graph.tensors[t]
+    return MatrixView(
+      base: floats(t), width: tensor.width, rowStride: tensor.stage == .candidate ? tensor.width : 0)
+  }
+
+  @inline(__always)
+  func constantInt32(_ t: Int) -> UnsafePointer<Int32>? {
+    graph.tensors[t].data?.assumingMemoryBound(to: Int32.self)
+  }
+
+  func table(_ t: Int) -> TableView? {
+    let tensor = graph.tensors[t]
+    return TableView(tensor, remap: tensor.rowRemap >= 0 ? graph.tensors[tensor.rowRemap] : nil)
+  }
+
+  func weight(_ t: Int) -> WeightView? {
+    let tensor = graph.tensors[t]
+    return WeightView(
+      tensor,
+      rowOffsets: tensor.isSparse ? graph.tensors[tensor.sparseRowOffsets] : nil,
+      columns: tensor.isSparse ? graph.tensors[tensor.sparseColumnIndices] : nil)
+  }
+
+  /// Runs `ops` (indices into the graph) for `rows` rows.
+  func run(_ ops: [Int], rows: Int) throws(RecLiteError) {
+    for index in ops {
+      try run(op: index, rows: rows)
+    }
+  }
+
+  private func run(op index: Int, rows: Int) throws(RecLiteError) {
+    let op = graph.ops[index]
+    let out = matrix(op.output)
+    switch op.code {
+    case .embeddingLookup:
+      guard let table = table(graph.input(op, 0)) else { throw Executor.broken(index) }
+      ReferenceKernels.embeddingLookup(table, ids: ints(graph.input(op, 1)), count: rows, out: out)
+    case .embeddingBag:
+      guard let table = table(graph.input(op, 0)), let offsets = constantInt32(graph.input(op, 2)),
+        let values = constantInt32(graph.input(op, 3))
+      else { throw Executor.broken(index) }
+      ReferenceKernels.embeddingBag(
+        table, ids: ints(graph.input(op, 1)), count: rows, offsets: offsets, values: values,
+        mode: op.bagMode, out: out)
+    case .dense:
+      guard let weight = weight(graph.input(op, 1)) else { throw Executor.broken(index) }
+      let biasIndex = op.inputCount == 3 ? graph.input(op, 2) : -1
+      let bias = biasIndex >= 0 ? graph.tensors[biasIndex].data?.assumingMemoryBound(to: Float.self) : nil
+      Kernels.dense(x: matrix(graph.input(op, 0)), weight: weight, bias: bias, rows: rows, out: out)
+    case .concat:
+      var column = 0
+      for position in 0..<op.inputCount {
+        let input = matrix(graph.input(op, position))
+        let target = MatrixView(base: out.base + column, width: input.width, rowStride: out.rowStride)
+        ReferenceKernels.copy(input, rows: rows, out: target)
+        column += input.width
+      }
+    case .add:
+      ReferenceKernels.add(matrix(graph.input(op, 0)), matrix(graph.input(op, 1)), rows: rows, out: out)
+    case .mul:
+      ReferenceKernels.mul(matrix(graph.input(op, 0)), matrix(graph.input(op, 1)), rows: rows, out: out)
+    case .dot:
+      ReferenceKernels.dot(matrix(graph.input(op, 0)), matrix(graph.input(op, 1)), rows: rows, out: out)
+    case .fmInteraction:
+      ReferenceKernels.fmInteraction(
+        fieldCount: op.inputCount, field: { matrix(graph.input(op, $0)) }, rows: rows, out: out)
+    case .sigmoid:
+      ReferenceKernels.copy(matrix(graph.input(op, 0)), rows: rows, out: out)
+      ReferenceKernels.activate(.sigmoid, rows: rows, out: out)
+    case .topK:
+      return  // handled by the session's recommend loop
+    }
+    ReferenceKernels.activate(op.activation, rows: rows, out: out)
+  }
+
+  static func broken(_ op: Int) -> RecLiteError {
+    RecLiteError(.internalError, "op \(op): a verified constant has no data")
+  }
+}

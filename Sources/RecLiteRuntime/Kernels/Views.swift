@@ -1,0 +1,135 @@
+// Typed views of stored tensors for the kernels. Built per op call from a
+// verified TensorInfo (cheap value types; nothing is allocated).
+
+/// Row-wise quantized rows: codes followed by scale and bias.
+public enum RowWise {
+  /// Scale and bias stored at `offset` (float32 pair for uint8 rows, float16 pair for uint4 rows).
+  @inline(__always)
+  public static func parameters(_ data: UnsafeRawPointer, at offset: Int, type: ElementType) -> (Float, Float) {
+    if type == .uint4 {
+      return (
+        Half.toFloat(data.loadUnaligned(fromByteOffset: offset, as: UInt16.self)),
+        Half.toFloat(data.loadUnaligned(fromByteOffset: offset + 2, as: UInt16.self))
+      )
+    }
+    return (
+      data.loadUnaligned(fromByteOffset: offset, as: Float.self),
+      data.loadUnaligned(fromByteOffset: offset + 4, as: Float.self)
+    )
+  }
+}
+
+/// An embedding table: rows of `width` values in one of the table encodings.
+public struct TableView {
+  public enum Encoding { case float32, float16, rowWiseUInt8, rowWiseUInt4 }
+
+  public let data: UnsafeRawPointer
+  public let encoding: Encoding
+  public let width: Int
+  /// Bytes from one stored row to the next.
+  public let rowStride: Int
+  /// Logical → stored row (-1: pruned, reads as zeros), or nil.
+  public let remap: UnsafePointer<Int32>?
+
+  /// nil when `tensor` is not a stored constant.
+  public init?(_ tensor: TensorInfo, remap: TensorInfo?) {
+    guard let data = tensor.data else { return nil }
+    self.data = data
+    width = tensor.dims.1
+    switch (tensor.type, tensor.quantization.kind) {
+    case (.float16, _):
+      encoding = .float16
+      rowStride = width * 2
+    case (.uint8, .rowWise):
+      encoding = .rowWiseUInt8
+      rowStride = RowWiseLayout.rowBytes(type: .uint8, width: width)
+    case (.uint4, .rowWise):
+      encoding = .rowWiseUInt4
+      rowStride = RowWiseLayout.rowBytes(type: .uint4, width: width)
+    default:
+      encoding = .float32
+      rowStride = width * 4
+    }
+    self.remap = remap?.data?.assumingMemoryBound(to: Int32.self)
+  }
+
+  /// Stored row of a logical row, or -1 when the row was pruned.
+  @inline(__always)
+  public func storedRow(_ row: Int) -> Int {
+    guard let remap else { return row }
+    return Int(remap[row])
+  }
+}
+
+/// A DENSE weight [out, in]: float32, float16 or int8 with per-tensor or
+/// per-output-channel scales, optionally stored as CSR.
+public struct WeightView {
+  public enum Encoding { case float32, float16, int8 }
+
+  public let data: UnsafeRawPointer
+  public let encoding: Encoding
+  public let outputs: Int
+  public let inputs: Int
+  /// int8: scale and zero point per output row (one shared entry when per-tensor).
+  public let scales: UnsafePointer<Float>?
+  public let zeroPoints: UnsafePointer<Int32>?
+  public let perChannel: Bool
+  /// CSR: row offsets [outputs + 1] and column indices [nnz], or nil for dense.
+  public let rowOffsets: UnsafePointer<Int32>?
+  public let columns: UnsafePointer<Int32>?
+
+  /// nil when `tensor` is not a stored constant.
+  public init?(_ tensor: TensorInfo, rowOffsets: TensorInfo?, columns: TensorInfo?) {
+    guard let data = tensor.data else { return nil }
+    self.data = data
+    outputs = tensor.dims.0
+    inputs = tensor.dims.1
+    switch tensor.type {
+    case .float16: encoding = .float16
+    case .int8: encoding = .int8
+    default: encoding = .float32
+    }
+    scales = tensor.quantization.scales
+    zeroPoints = tensor.quantization.zeroPointCount > 0 ? tensor.quantization.zeroPoints : nil
+    perChannel = tensor.quantization.kind == .perChannel
+    self.rowOffsets = rowOffsets?.data?.assumingMemoryBound(to: Int32.self)
+    self.columns = columns?.data?.assumingMemoryBound(to: Int32.self)
+  }
+
+  /// Dequantization of output row `o`: real = scale × (q − zeroPoint).
+  @inline(__always)
+  public func quantization(row o: Int) -> (scale: Float, zeroPoint: Float) {
+    let c = perChannel ? o : 0
+    return (scales?[c] ?? 1, Float(zeroPoints?[c] ?? 0))
+  }
+
+  /// The real value of stored element `index` (a position in the value array).
+  @inline(__always)
+  public func value(at index: Int, row o: Int) -> Float {
+    switch encoding {
+    case .float32:
+      return data.load(fromByteOffset: index * 4, as: Float.self)
+    case .float16:
+      return Half.toFloat(data.load(fromByteOffset: index * 2, as: UInt16.self))
+    case .int8:
+      let (scale, zeroPoint) = quantization(row: o)
+      return scale * (Float(data.load(fromByteOffset: index, as: Int8.self)) - zeroPoint)
+    }
+  }
+}
+
+/// A float32 matrix in the arena; `rowStride` 0 broadcasts one row to all.
+public struct MatrixView {
+  public let base: UnsafeMutablePointer<Float>
+  public let width: Int
+  public let rowStride: Int
+
+  public init(base: UnsafeMutablePointer<Float>, width: Int, rowStride: Int) {
+    self.base = base
+    self.width = width
+    self.rowStride = rowStride
+  }
+
+  @inline(__always)
+  public func row(_ r: Int) -> UnsafeMutablePointer<Float> { base + r * rowStride }
+}

@@ -1,0 +1,135 @@
+// An opened, verified model: owns (or borrows) the file bytes and the graph
+// read from them. Immutable, so any number of threads may share it.
+
+import CRecLiteFormat
+
+public final class Model {
+  /// How the bytes were obtained, and so how they are released.
+  enum Storage {
+    case mapped
+    case owned(UnsafeMutableRawPointer)
+    case borrowed
+  }
+
+  public let graph: ModelGraph
+  public let bytes: UnsafePointer<UInt8>
+  public let length: Int
+  let storage: Storage
+
+  init(graph: ModelGraph, bytes: UnsafePointer<UInt8>, length: Int, storage: Storage) {
+    self.graph = graph
+    self.bytes = bytes
+    self.length = length
+    self.storage = storage
+  }
+
+  deinit {
+    switch storage {
+    case .mapped: rlf_unmap_file(bytes, length)
+    case .owned(let memory): rlf_aligned_free(memory)
+    case .borrowed: break
+    }
+  }
+
+  /// Maps and verifies a model file.
+  public static func open(path: UnsafePointer<CChar>) throws(RecLiteError) -> Model {
+    var data: UnsafePointer<UInt8>? = nil
+    var length = 0
+    let error = rlf_map_file(path, &data, &length)
+    guard error == 0, let data else {
+      let reason = StringRef(cString: rlf_errno_text(error))
+      throw RecLiteError(.io, "cannot open \(StringRef(cString: path)): \(reason)")
+    }
+    do {
+      let graph = try ModelLoader.load(bytes: data, length: length)
+      return Model(graph: graph, bytes: data, length: length, storage: .mapped)
+    } catch {
+      rlf_unmap_file(data, length)
+      throw error
+    }
+  }
+
+  /// Verifies a model in memory, borrowing the bytes or copying them.
+  public static func open(
+    buffer: UnsafeRawPointer, length: Int, copy: Bool, verifyChecksum: Bool
+  ) throws(RecLiteError) -> Model {
+    var bytes = buffer.assumingMemoryBound(to: UInt8.self)
+    var storage = Storage.borrowed
+    if copy {
+      guard let memory = rlf_aligned_alloc(length, MemoryPlanner.alignment) else {
+        throw RecLiteError(.noMemory, "cannot allocate \(length) bytes for a copy of the model")
+      }
+      memory.copyMemory(from: buffer, byteCount: length)
+      bytes = UnsafePointer(memory.assumingMemoryBound(to: UInt8.self))
+      storage = .owned(memory)
+    } else {
+      let misalignment = Int(bitPattern: buffer) % MemoryPlanner.alignment
+      guard misalignment == 0 else {
+        throw RecLiteError(
+          .invalidArgument,
+          "a borrowed model buffer must be 64-byte aligned (address % 64 = \(misalignment)); pass RECLITE_OPEN_COPY")
+      }
+    }
+    do {
+      let graph = try ModelLoader.load(bytes: bytes, length: length, verifyChecksum: verifyChecksum)
+      return Model(graph: graph, bytes: bytes, length: length, storage: storage)
+    } catch {
+      if case .owned(let memory) = storage { rlf_aligned_free(memory) }
+      throw error
+    }
+  }
+
+  /// Bytes a session arena needs (see `ModelGraph.arenaBytes`).
+  public var arenaBytes: Int { graph.arenaBytes }
+
+  /// Title of catalog row `row`, or nil.
+  public func title(ofRow row: Int) -> StringRef? {
+    guard let catalog = graph.catalog, row >= 0 && row < catalog.titleCount else { return nil }
+    let title = StringRef(rlf_catalog_title(bytes, UInt32(row)))
+    return title.base == nil ? nil : title
+  }
+
+  /// Title of an item by raw id, or nil when unknown or untitled.
+  public func title(ofItem id: Int64) -> StringRef? {
+    guard let catalog = graph.catalog, let row = graph.features[catalog.feature].row(of: id) else { return nil }
+    return title(ofRow: row)
+  }
+
+  /// Metadata entry `index` (key, value).
+  public func metadata(at index: Int) -> (key: StringRef, value: StringRef) {
+    var key = rlf_string()
+    var value = rlf_string()
+    if index >= 0 && index < graph.metadataCount { rlf_metadata_get(bytes, UInt32(index), &key, &value) }
+    return (StringRef(key), StringRef(value))
+  }
+
+  /// Value of a metadata key, or nil.
+  public func metadata(key: UnsafePointer<CChar>) -> StringRef? {
+    for index in 0..<graph.metadataCount {
+      let entry = metadata(at: index)
+      if entry.key.equals(cString: key) { return entry.value }
+    }
+    return nil
+  }
+
+  /// Index of the feature named `name`, or nil.
+  public func feature(named name: UnsafePointer<CChar>) -> Int? {
+    for (index, feature) in graph.features.enumerated() where feature.name.equals(cString: name) {
+      return index
+    }
+    return nil
+  }
+}
+
+extension StringRef {
+  /// The bytes of a NUL-terminated C string (not copied).
+  public init(cString: UnsafePointer<CChar>?) {
+    guard let cString else {
+      self.init(base: nil, count: 0)
+      return
+    }
+    var n = 0
+    while cString[n] != 0 { n += 1 }
+    self.init(base: UnsafeRawPointer(cString).assumingMemoryBound(to: UInt8.self), count: n)
+  }
+}

@@ -1,0 +1,72 @@
+// Everything the runtime knows about a verified model, read once at open.
+
+/// The item catalog: the ITEM feature's rows, with titles and popularity.
+public struct CatalogInfo: @unchecked Sendable {
+  /// Index of the ITEM feature.
+  public var feature: Int = -1
+  public var titleCount: Int = 0
+  /// Catalog rows, most popular first.
+  public var popularity: UnsafePointer<Int32>? = nil
+  public var popularityCount: Int = 0
+
+  public init() {}
+}
+
+/// A verified model graph. Built by `ModelLoader`; immutable afterwards.
+public struct ModelGraph: @unchecked Sendable {
+  public var formatVersion: UInt32 = 0
+  public var description: StringRef = .empty
+  public var fileBytes: Int = 0
+  public var bufferCount: Int = 0
+  /// Bytes of all stored buffers.
+  public var weightBytes: Int = 0
+  public var metadataCount: Int = 0
+
+  public var tensors: [TensorInfo] = []
+  public var ops: [OpInfo] = []
+  /// Inputs of all ops, concatenated (see `OpInfo.inputStart`).
+  public var opInputs: [Int] = []
+  public var features: [FeatureInfo] = []
+
+  /// Index of the USER feature, or -1 when the model has none.
+  public var userFeature: Int = -1
+  /// Index of the ITEM feature.
+  public var itemFeature: Int = -1
+  /// The "score" signature's output: FLOAT32 [-1, 1].
+  public var scoreOutput: Int = -1
+  /// Index of the TOP_K op when the model has a "recommend" signature, else -1.
+  public var topKOp: Int = -1
+  public var catalog: CatalogInfo? = nil
+
+  /// Op indices in execution order: once per request, then once per chunk of candidates.
+  public var requestOps: [Int] = []
+  public var candidateOps: [Int] = []
+
+  /// Candidates per chunk (the plan's batch dimension).
+  public var maxBatch: Int = 0
+  /// Bytes the planned activations span.
+  public var plannedBytes: Int = 0
+
+  public init() {}
+
+  /// The tensor indices an op reads.
+  @inline(__always)
+  public func input(_ op: OpInfo, _ position: Int) -> Int {
+    opInputs[op.inputStart + position]
+  }
+
+  /// Rows of the catalog (the ITEM feature's known rows).
+  public var catalogSize: Int {
+    guard let catalog else { return 0 }
+    return features[catalog.feature].rowCount
+  }
+
+  /// Bytes of the arena a session needs: planned activations, then the
+  /// recommend exclusion bitmap, plus slack to align any caller buffer to 64.
+  public var arenaBytes: Int {
+    exclusionBitmapOffset + MemoryPlanner.alignUp((catalogSize + 7) / 8) + MemoryPlanner.alignment - 1
+  }
+
+  /// Offset of the exclusion bitmap in the aligned arena.
+  public var exclusionBitmapOffset: Int { MemoryPlanner.alignUp(plannedBytes) }
+}

@@ -1,0 +1,252 @@
+// Tensor checks: types, shapes, buffer sizes, quantization, sparsity, row remaps.
+
+import CRecLiteFormat
+
+extension ModelLoader {
+  mutating func readTensors() throws(RecLiteError) {
+    var info = rlf_model_info()
+    rlf_model_info_get(bytes, &info)
+    let count = Int(info.tensor_count)
+    graph.tensors.reserveCapacity(count)
+    for index in 0..<count {
+      var raw = rlf_tensor()
+      rlf_tensor_get(bytes, UInt32(index), &raw)
+      var tensor = TensorInfo()
+      tensor.name = StringRef(raw.name)
+      graph.tensors.append(tensor)  // so messages can name it
+      tensor = try readTensor(index, raw)
+      graph.tensors[index] = tensor
+    }
+  }
+
+  private func readTensor(_ index: Int, _ raw: rlf_tensor) throws(RecLiteError) -> TensorInfo {
+    var tensor = graph.tensors[index]
+    guard let type = ElementType(rawValue: raw.dtype) else {
+      throw RecLiteError(.unsupported, "\(tensorLabel(index)): unknown data type \(Int(raw.dtype))")
+    }
+    tensor.type = type
+    guard raw.rank >= 1, let shape = raw.shape else {
+      throw RecLiteError(.badModel, "\(tensorLabel(index)): has no shape")
+    }
+    guard raw.rank <= 2 else {
+      throw RecLiteError(.unsupported, "\(tensorLabel(index)): rank \(raw.rank) (this runtime handles rank 1 and 2)")
+    }
+    tensor.rank = Int(raw.rank)
+    let first = shape[0]
+    let second = raw.rank == 2 ? shape[1] : 1
+    tensor.bufferIndex = Int(raw.buffer)
+    guard tensor.bufferIndex < graph.bufferCount else {
+      throw RecLiteError(.badModel, "\(tensorLabel(index)): buffer \(raw.buffer) out of range (have \(graph.bufferCount))")
+    }
+    if tensor.isConstant {
+      let (elements, overflow) = first.multipliedReportingOverflow(by: second)
+      guard first >= 0 && second >= 0 && !overflow && elements <= Int64(ModelLoader.maxElements) else {
+        throw RecLiteError(.badModel, "\(tensorLabel(index)): invalid shape [\(first), \(second)] for a constant")
+      }
+    } else {
+      guard type == .float32 || type == .int32 else {
+        throw RecLiteError(.badModel, "\(tensorLabel(index)): activations must be float32 or int32, not \(type.name)")
+      }
+      guard first == -1 || first == 1, second >= 1 && second <= Int64(ModelLoader.maxElements / ModelLoader.maxBatchLimit)
+      else {
+        throw RecLiteError(.badModel, "\(tensorLabel(index)): activation shape [\(first), \(second)] must be [-1 or 1, width ≥ 1]")
+      }
+      guard raw.quant_kind == 0 && raw.has_sparsity == 0 && raw.row_remap < 0 else {
+        throw RecLiteError(.badModel, "\(tensorLabel(index)): an activation cannot be quantized, sparse or remapped")
+      }
+    }
+    tensor.dims = (Int(first), Int(second))
+    if raw.rank == 1 { tensor.dims.1 = 0 }
+
+    tensor.quantization = try readQuantization(index, raw, tensor)
+    tensor.sparseRowOffsets = Int(raw.sparse_row_offsets)
+    tensor.sparseColumnIndices = Int(raw.sparse_col_indices)
+    tensor.rowRemap = Int(raw.row_remap)
+    if raw.has_sparsity != 0 && (tensor.sparseRowOffsets < 0 || tensor.sparseColumnIndices < 0) {
+      throw RecLiteError(.badModel, "\(tensorLabel(index)): sparsity needs row offsets and column indices")
+    }
+
+    guard tensor.isConstant else { return tensor }
+    var bufferOffset: UInt64 = 0
+    var bufferSize: UInt64 = 0
+    rlf_buffer_get(bytes, raw.buffer, &bufferOffset, &bufferSize)
+    tensor.data = UnsafeRawPointer(bytes + Int(bufferOffset))
+    tensor.byteCount = Int(bufferSize)
+    // Sparse tensors store only their nonzeros; their size is checked with the sparsity.
+    if !tensor.isSparse {
+      let expected = expectedBytes(tensor)
+      guard expected == tensor.byteCount else {
+        throw RecLiteError(
+          .badModel, "\(tensorLabel(index)): buffer \(raw.buffer) holds \(tensor.byteCount) bytes, shape needs \(expected)")
+      }
+      try checkFinite(index, tensor)
+    }
+    return tensor
+  }
+
+  /// Bytes a dense constant of this shape, type and quantization occupies.
+  func expectedBytes(_ tensor: TensorInfo) -> Int {
+    let rows = tensor.dims.0
+    let width = tensor.rank == 2 ? tensor.dims.1 : 1
+    if tensor.quantization.kind == .rowWise {
+      return rows * RowWiseLayout.rowBytes(type: tensor.type, width: width)
+    }
+    return tensor.type.byteCount(elements: rows * width)
+  }
+
+  private func readQuantization(_ index: Int, _ raw: rlf_tensor, _ tensor: TensorInfo) throws(RecLiteError)
+    -> Quantization
+  {
+    var q = Quantization()
+    guard let kind = QuantizationKind(rawValue: raw.quant_kind) else {
+      throw RecLiteError(.unsupported, "\(tensorLabel(index)): unknown quantization kind \(Int(raw.quant_kind))")
+    }
+    q.kind = kind
+    q.scales = raw.scale
+    q.scaleCount = Int(raw.scale_count)
+    q.zeroPoints = raw.zero_point
+    q.zeroPointCount = Int(raw.zero_point_count)
+    q.axis = Int(raw.quant_axis)
+    let type = tensor.type
+    switch kind {
+    case .none:
+      guard type != .uint4 else {
+        throw RecLiteError(.badModel, "\(tensorLabel(index)): uint4 needs row-wise quantization")
+      }
+      return q
+    case .rowWise:
+      guard type == .uint8 || type == .uint4, tensor.rank == 2 else {
+        throw RecLiteError(.badModel, "\(tensorLabel(index)): row-wise quantization needs a 2-D uint8 or uint4 table")
+      }
+      return q
+    case .perTensor, .perChannel:
+      guard type == .int8 || type == .uint8 else {
+        throw RecLiteError(.badModel, "\(tensorLabel(index)): \(kind.name) quantization needs int8 or uint8, not \(type.name)")
+      }
+    }
+    let channels: Int
+    if kind == .perTensor {
+      channels = 1
+    } else {
+      guard q.axis >= 0 && q.axis < tensor.rank else {
+        throw RecLiteError(.badModel, "\(tensorLabel(index)): quantization axis \(q.axis) out of range (rank \(tensor.rank))")
+      }
+      channels = q.axis == 0 ? tensor.dims.0 : tensor.dims.1
+    }
+    guard q.scaleCount == channels, let scales = q.scales else {
+      throw RecLiteError(.badModel, "\(tensorLabel(index)): \(q.scaleCount) quantization scales, expected \(channels)")
+    }
+    guard q.zeroPointCount == 0 || q.zeroPointCount == channels else {
+      throw RecLiteError(.badModel, "\(tensorLabel(index)): \(q.zeroPointCount) zero points, expected 0 or \(channels)")
+    }
+    for c in 0..<channels where !(scales[c].isFinite && scales[c] > 0) {
+      throw RecLiteError(.badModel, "\(tensorLabel(index)): quantization scale \(c) is not a finite positive number")
+    }
+    if let zeroPoints = q.zeroPoints {
+      let low: Int32 = type == .int8 ? -128 : 0
+      let high: Int32 = type == .int8 ? 127 : 255
+      for c in 0..<q.zeroPointCount where zeroPoints[c] < low || zeroPoints[c] > high {
+        throw RecLiteError(.badModel, "\(tensorLabel(index)): zero point \(c) is \(zeroPoints[c]), outside \(type.name)")
+      }
+    }
+    return q
+  }
+
+  /// Rejects NaN and infinity in stored floats and in row-wise scales and biases.
+  func checkFinite(_ index: Int, _ tensor: TensorInfo) throws(RecLiteError) {
+    guard let data = tensor.data else { return }
+    let rows = tensor.dims.0
+    let width = tensor.rank == 2 ? tensor.dims.1 : 1
+    switch (tensor.type, tensor.quantization.kind) {
+    case (.float32, .none):
+      let count = tensor.byteCount / 4
+      for i in 0..<count where !data.loadUnaligned(fromByteOffset: i * 4, as: Float.self).isFinite {
+        throw RecLiteError(.badModel, "\(tensorLabel(index)): value \(i) is not finite")
+      }
+    case (.float16, .none):
+      let count = tensor.byteCount / 2
+      for i in 0..<count where data.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self) & 0x7C00 == 0x7C00 {
+        throw RecLiteError(.badModel, "\(tensorLabel(index)): value \(i) is not finite")
+      }
+    case (.uint8, .rowWise), (.uint4, .rowWise):
+      let stride = RowWiseLayout.rowBytes(type: tensor.type, width: width)
+      let codes = tensor.type.byteCount(elements: width)
+      for row in 0..<rows {
+        let parameters = row * stride + codes
+        let (scale, bias) = RowWise.parameters(data, at: parameters, type: tensor.type)
+        guard scale.isFinite && bias.isFinite else {
+          throw RecLiteError(.badModel, "\(tensorLabel(index)): row \(row) has a non-finite scale or bias")
+        }
+      }
+    default:
+      return
+    }
+  }
+
+  /// Checks the references between tensors: sparsity and row remaps.
+  mutating func checkTensorReferences() throws(RecLiteError) {
+    for index in 0..<graph.tensors.count {
+      let tensor = graph.tensors[index]
+      if tensor.isSparse { try checkSparsity(index, tensor) }
+      if tensor.rowRemap >= 0 { try checkRowRemap(index, tensor) }
+    }
+  }
+
+  /// A constant INT32 vector: its values (checked in range of the file).
+  func int32Vector(_ reference: Int, of owner: Int, _ what: StaticString) throws(RecLiteError)
+    -> UnsafeBufferPointer<Int32>
+  {
+    guard reference >= 0 && reference < graph.tensors.count else {
+      throw RecLiteError(.badModel, "\(tensorLabel(owner)): \(what) tensor \(reference) out of range (have \(graph.tensors.count))")
+    }
+    let t = graph.tensors[reference]
+    guard t.isConstant, t.type == .int32, t.rank == 1, let data = t.data else {
+      throw RecLiteError(.badModel, "\(tensorLabel(owner)): \(what) (\(tensorLabel(reference))) must be a constant int32 vector")
+    }
+    return UnsafeBufferPointer(start: data.assumingMemoryBound(to: Int32.self), count: t.dims.0)
+  }
+
+  private func checkSparsity(_ index: Int, _ tensor: TensorInfo) throws(RecLiteError) {
+    guard tensor.isConstant, tensor.rank == 2, tensor.type == .float32 || tensor.type == .int8,
+      tensor.quantization.kind != .rowWise
+    else {
+      throw RecLiteError(.badModel, "\(tensorLabel(index)): only 2-D float32 or int8 constants can be sparse")
+    }
+    let offsets = try int32Vector(tensor.sparseRowOffsets, of: index, "row offsets")
+    let columns = try int32Vector(tensor.sparseColumnIndices, of: index, "column indices")
+    guard offsets.count == tensor.dims.0 + 1 else {
+      throw RecLiteError(.badModel, "\(tensorLabel(index)): \(offsets.count) row offsets for \(tensor.dims.0) rows")
+    }
+    let nonzeros = columns.count
+    guard offsets[0] == 0 && Int(offsets[offsets.count - 1]) == nonzeros else {
+      throw RecLiteError(.badModel, "\(tensorLabel(index)): row offsets must run from 0 to \(nonzeros)")
+    }
+    for r in 0..<tensor.dims.0 where offsets[r] > offsets[r + 1] {
+      throw RecLiteError(.badModel, "\(tensorLabel(index)): row offsets decrease at row \(r)")
+    }
+    for (i, column) in columns.enumerated() where column < 0 || Int(column) >= tensor.dims.1 {
+      throw RecLiteError(.badModel, "\(tensorLabel(index)): nonzero \(i) has column \(column), width is \(tensor.dims.1)")
+    }
+    let expected = tensor.type.byteCount(elements: nonzeros)
+    guard expected == tensor.byteCount else {
+      throw RecLiteError(.badModel, "\(tensorLabel(index)): holds \(tensor.byteCount) bytes for \(nonzeros) nonzeros, needs \(expected)")
+    }
+    try checkFinite(index, tensor)
+  }
+
+  private func checkRowRemap(_ index: Int, _ tensor: TensorInfo) throws(RecLiteError) {
+    guard tensor.isConstant, tensor.rank == 2 else {
+      throw RecLiteError(.badModel, "\(tensorLabel(index)): only 2-D constant tables can have a row remap")
+    }
+    let remap = try int32Vector(tensor.rowRemap, of: index, "row remap")
+    for (row, stored) in remap.enumerated() where stored < -1 || Int(stored) >= tensor.dims.0 {
+      throw RecLiteError(.badModel, "\(tensorLabel(index)): row \(row) maps to stored row \(stored) (have \(tensor.dims.0))")
+    }
+  }
+
+  /// Rows an embedding table can be indexed with: its remap's length, or its own rows.
+  func logicalRows(_ table: Int) -> Int {
+    let tensor = graph.tensors[table]
+    return tensor.rowRemap >= 0 ? graph.tensors[tensor.rowRemap].dims.0 : tensor.dims.0
+  }
+}

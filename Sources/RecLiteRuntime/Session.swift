@@ -1,0 +1,258 @@
+// A session: one arena and the request logic (id lookup, chunking over
+// candidates, top-k with exclusions, cold-start fallback). After `init`
+// nothing here allocates; one thread at a time may use a session.
+
+import CRecLiteFormat
+
+/// A context feature's value on a request. Same layout as `reclite_context_value`.
+public struct ContextValue: Sendable {
+  public var feature: UInt32
+  public var value: Int64
+
+  public init(feature: UInt32, value: Int64) {
+    self.feature = feature
+    self.value = value
+  }
+}
+
+/// Who a request is for.
+public struct Request: @unchecked Sendable {
+  /// Rank unknown users with the model's OOV user instead of by popularity.
+  public static let noFallback: UInt32 = 1
+
+  public var userID: Int64
+  public var flags: UInt32
+  public var context: UnsafePointer<ContextValue>?
+  public var contextCount: Int
+
+  public init(userID: Int64, flags: UInt32 = 0, context: UnsafePointer<ContextValue>? = nil, contextCount: Int = 0) {
+    self.userID = userID
+    self.flags = flags
+    self.context = context
+    self.contextCount = contextCount
+  }
+}
+
+public final class Session {
+  public let model: Model
+  let graph: ModelGraph
+  let executor: Executor
+  /// The arena when the session allocated it.
+  let ownedArena: UnsafeMutableRawPointer?
+  /// The last failure's message, NUL-terminated (`Session.messageCapacity` bytes).
+  public let lastError: UnsafeMutablePointer<CChar>
+
+  public static let messageCapacity = 256
+  /// Largest count accepted for candidates, exclusions and requests.
+  public static let maxCount = Int(Int32.max)
+
+  /// A session over `model` in `arena` (`length` bytes, any alignment), or in
+  /// an arena allocated now when `arena` is nil.
+  public init(model: Model, arena: UnsafeMutableRawPointer?, length: Int) throws(RecLiteError) {
+    let needed = model.arenaBytes
+    let base: UnsafeMutableRawPointer
+    if let arena {
+      guard length >= needed else {
+        throw RecLiteError(.arenaTooSmall, "arena too small: needs \(needed) bytes, got \(length)")
+      }
+      ownedArena = nil
+      base = arena
+    } else {
+      guard let memory = rlf_aligned_alloc(needed, MemoryPlanner.alignment) else {
+        throw RecLiteError(.noMemory, "cannot allocate an arena of \(needed) bytes")
+      }
+      ownedArena = memory
+      base = memory
+    }
+    guard let message = rlf_aligned_alloc(Session.messageCapacity, 8) else {
+      if let ownedArena { rlf_aligned_free(ownedArena) }
+      throw RecLiteError(.noMemory, "cannot allocate a session")
+    }
+    lastError = message.assumingMemoryBound(to: CChar.self)
+    let aligned = base + (MemoryPlanner.alignment - Int(bitPattern: base) % MemoryPlanner.alignment) % MemoryPlanner.alignment
+    self.model = model
+    graph = model.graph
+    executor = Executor(graph: model.graph, arena: aligned)
+  }
+
+  deinit {
+    if let ownedArena { rlf_aligned_free(ownedArena) }
+    rlf_aligned_free(lastError)
+  }
+
+  /// Records a failure's message for `reclite_session_last_error`.
+  public func record(_ error: RecLiteError) {
+    error.message.copy(to: lastError, capacity: Session.messageCapacity)
+  }
+
+  // MARK: Scoring
+
+  /// Scores `count` candidates: scores[i] for itemIDs[i].
+  public func score(
+    _ request: Request, itemIDs: UnsafePointer<Int64>?, count: Int, scores: UnsafeMutablePointer<Float>?
+  ) throws(RecLiteError) {
+    try Session.checkCount(count, "item count")
+    guard count == 0 || (itemIDs != nil && scores != nil) else {
+      throw RecLiteError(.invalidArgument, "item ids and scores must not be NULL when the count is \(count)")
+    }
+    guard let itemIDs, let scores, count > 0 else { return }
+    _ = try prepare(request)
+    try scoreCandidates(itemIDs: itemIDs, count: count, scores: scores)
+  }
+
+  /// Runs the candidate ops over `itemIDs` in chunks (request ops already ran).
+  private func scoreCandidates(
+    itemIDs: UnsafePointer<Int64>, count: Int, scores: UnsafeMutablePointer<Float>
+  ) throws(RecLiteError) {
+    let item = graph.features[graph.itemFeature]
+    let rows = executor.ints(item.input)
+    let output = executor.floats(graph.scoreOutput)
+    var start = 0
+    while start < count {
+      let n = min(graph.maxBatch, count - start)
+      for i in 0..<n { rows[i] = Int32(truncatingIfNeeded: item.rowOrOOV(of: itemIDs[start + i])) }
+      try executor.run(graph.candidateOps, rows: n)
+      for i in 0..<n { scores[start + i] = output[i] }
+      start += n
+    }
+  }
+
+  // MARK: Recommending
+
+  /// The best `k` catalog items, best first, skipping `excludeIDs`.
+  /// `idsOut` (and `scoresOut` when given) hold k entries; returns how many were written.
+  public func recommend(
+    _ request: Request, k: Int, excludeIDs: UnsafePointer<Int64>?, excludeCount: Int,
+    idsOut: UnsafeMutablePointer<Int64>?, scoresOut: UnsafeMutablePointer<Float>?
+  ) throws(RecLiteError) -> Int {
+    guard k > 0 else { throw RecLiteError(.invalidArgument, "k must be at least 1") }
+    guard let idsOut else { throw RecLiteError(.invalidArgument, "ids_out must not be NULL") }
+    try Session.checkCount(excludeCount, "exclude count")
+    guard excludeCount == 0 || excludeIDs != nil else {
+      throw RecLiteError(.invalidArgument, "exclude_ids must not be NULL when exclude_count is \(excludeCount)")
+    }
+    guard let catalog = graph.catalog, graph.topKOp >= 0 else {
+      throw RecLiteError(.unsupported, "this model has no catalog to recommend from (it can only score)")
+    }
+    let userKnown = try prepare(request)
+    let catalogSize = graph.catalogSize
+    let excluded = markExclusions(excludeIDs, count: excludeCount, catalog: catalog)
+    let capacity = min(k, catalogSize)
+    if !userKnown && catalog.popularityCount > 0 && request.flags & Request.noFallback == 0 {
+      return try recommendPopular(catalog, excluded: excluded, capacity: capacity, idsOut: idsOut, scoresOut: scoresOut)
+    }
+    let keys = UnsafeMutableRawPointer(idsOut).assumingMemoryBound(to: UInt64.self)
+    var heap = TopKHeap(storage: keys, capacity: capacity)
+    let item = graph.features[catalog.feature]
+    let rows = executor.ints(item.input)
+    let output = executor.floats(graph.input(graph.ops[graph.topKOp], 0))
+    var start = 0
+    while start < catalogSize {
+      let n = min(graph.maxBatch, catalogSize - start)
+      for i in 0..<n { rows[i] = Int32(truncatingIfNeeded: start + i) }
+      try executor.run(graph.candidateOps, rows: n)
+      for i in 0..<n where !isExcluded(excluded, start + i) {
+        heap.offer(score: output[i], row: start + i)
+      }
+      start += n
+    }
+    heap.sortDescending()
+    for i in 0..<heap.count {
+      let key = keys[i]
+      scoresOut?[i] = TopKHeap.score(of: key)
+      idsOut[i] = item.value(ofRow: TopKHeap.row(of: key))
+    }
+    return heap.count
+  }
+
+  /// Cold start: the most popular eligible items, in popularity order, scored by the model.
+  private func recommendPopular(
+    _ catalog: CatalogInfo, excluded: UnsafeMutablePointer<UInt8>, capacity: Int,
+    idsOut: UnsafeMutablePointer<Int64>, scoresOut: UnsafeMutablePointer<Float>?
+  ) throws(RecLiteError) -> Int {
+    guard let popularity = catalog.popularity else { return 0 }
+    var n = 0
+    var p = 0
+    while n < capacity && p < catalog.popularityCount {
+      let row = Int(popularity[p])
+      p += 1
+      if !isExcluded(excluded, row) {
+        idsOut[n] = Int64(row)
+        n += 1
+      }
+    }
+    let item = graph.features[catalog.feature]
+    let rows = executor.ints(item.input)
+    let output = executor.floats(graph.input(graph.ops[graph.topKOp], 0))
+    var start = 0
+    while start < n {
+      let chunk = min(graph.maxBatch, n - start)
+      for i in 0..<chunk { rows[i] = Int32(truncatingIfNeeded: idsOut[start + i]) }
+      try executor.run(graph.candidateOps, rows: chunk)
+      for i in 0..<chunk { scoresOut?[start + i] = output[i] }
+      start += chunk
+    }
+    for i in 0..<n { idsOut[i] = item.value(ofRow: Int(idsOut[i])) }
+    return n
+  }
+
+  /// Clears the arena's exclusion bitmap and sets the rows of `ids` (unknown ids are ignored).
+  private func markExclusions(
+    _ ids: UnsafePointer<Int64>?, count: Int, catalog: CatalogInfo
+  ) -> UnsafeMutablePointer<UInt8> {
+    let bitmap = (executor.arena + graph.exclusionBitmapOffset).assumingMemoryBound(to: UInt8.self)
+    bitmap.update(repeating: 0, count: (graph.catalogSize + 7) / 8)
+    guard let ids else { return bitmap }
+    let item = graph.features[catalog.feature]
+    for i in 0..<count {
+      if let row = item.row(of: ids[i]) { bitmap[row >> 3] |= UInt8(1) << UInt8(row & 7) }
+    }
+    return bitmap
+  }
+
+  @inline(__always)
+  private func isExcluded(_ bitmap: UnsafeMutablePointer<UInt8>, _ row: Int) -> Bool {
+    bitmap[row >> 3] & (UInt8(1) << UInt8(row & 7)) != 0
+  }
+
+  // MARK: Requests
+
+  /// Writes the request's feature rows into the arena and runs the request
+  /// ops. Returns whether the user is known (true for models without users).
+  private func prepare(_ request: Request) throws(RecLiteError) -> Bool {
+    try Session.checkCount(request.contextCount, "context count")
+    guard request.contextCount == 0 || request.context != nil else {
+      throw RecLiteError(.invalidArgument, "context must not be NULL when context_count is \(request.contextCount)")
+    }
+    for feature in graph.features where feature.kind == .context {
+      executor.ints(feature.input)[0] = Int32(truncatingIfNeeded: feature.oovRow)
+    }
+    if let context = request.context {
+      for i in 0..<request.contextCount {
+        let value = context[i]
+        let index = Int(value.feature)
+        guard index < graph.features.count, graph.features[index].kind == .context else {
+          throw RecLiteError(
+            .invalidArgument, "context value \(i) names feature \(value.feature), which is not a context feature of this model")
+        }
+        let feature = graph.features[index]
+        executor.ints(feature.input)[0] = Int32(truncatingIfNeeded: feature.rowOrOOV(of: value.value))
+      }
+    }
+    var known = true
+    if graph.userFeature >= 0 {
+      let user = graph.features[graph.userFeature]
+      let row = user.row(of: request.userID)
+      known = row != nil
+      executor.ints(user.input)[0] = Int32(truncatingIfNeeded: row ?? user.oovRow)
+    }
+    try executor.run(graph.requestOps, rows: 1)
+    return known
+  }
+
+  public static func checkCount(_ count: Int, _ what: StaticString) throws(RecLiteError) {
+    guard count >= 0 && count <= maxCount else {
+      throw RecLiteError(.invalidArgument, "\(what) \(count) is outside 0…\(maxCount)")
+    }
+  }
+}

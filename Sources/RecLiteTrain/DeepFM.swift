@@ -1,0 +1,191 @@
+/// Shape of a DeepFM-style ranker. The teacher is `dim 64, hidden [256, 128, 64]`; a student is
+/// the same architecture, narrower.
+public struct DeepFMConfig: Sendable, Codable, Equatable {
+  public var dim: Int
+  public var hidden: [Int]
+  public init(dim: Int, hidden: [Int]) {
+    self.dim = dim
+    self.hidden = hidden
+  }
+  public static let teacher = DeepFMConfig(dim: 64, hidden: [256, 128, 64])
+}
+
+/// DeepFM-style ranker over four fields: user id, item id, genres (mean bag) and year bucket.
+///
+///   logit = globalBias + (userLinear[u] + itemLinear[i] + mean_g genreLinear[g] + yearLinear[y])
+///         + FM(v_u, v_i, v_g, v_y) + MLP(concat(v_u, v_i, v_g, v_y))
+///
+/// with v_g the mean of the item's genre rows (zero for an empty bag) and
+/// FM = ½ Σ_j((Σ_f v_fj)² − Σ_f v_fj²). The MLP is `4·dim → hidden… → 1`, ReLU after every hidden
+/// layer, none after the last.
+///
+/// Parameter layouts (all row-major `[Float]`; row = dense index, OOV row last):
+/// - `userEmbedding`  `[userCount+1][dim]`,  `itemEmbedding` `[itemCount+1][dim]`,
+///   `genreEmbedding` `[genreCount+1][dim]`, `yearEmbedding` `[yearBucketCount+1][dim]`
+/// - `userLinear` `[userCount+1]`, `itemLinear` `[itemCount+1]`, `genreLinear` `[genreCount+1]`,
+///   `yearLinear` `[yearBucketCount+1]`, `globalBias` `[1]`
+/// - `mlp[l].weight` `[out][in]`, `mlp[l].bias` `[out]`; `mlp[0].weight` has `in = 4·dim` with
+///   columns in concat order user, item, genres, year: columns `0..<dim` are the user block
+///   (computed once per request), `dim..<4·dim` the item block (precomputable per item).
+public struct DeepFM: TrainableModel {
+  public let config: DeepFMConfig
+  public let userCount: Int
+  public let itemCount: Int
+  /// Item feature rows (genre bags, year buckets) for items `0...itemCount`.
+  public let features: ItemFeatures
+
+  public var userEmbedding: [Float]
+  public var itemEmbedding: [Float]
+  public var genreEmbedding: [Float]
+  public var yearEmbedding: [Float]
+  public var userLinear: [Float]
+  public var itemLinear: [Float]
+  public var genreLinear: [Float]
+  public var yearLinear: [Float]
+  public var globalBias: [Float]
+  public var mlp: [Dense]
+
+  public var dim: Int { config.dim }
+  public var genreRows: Int { features.genreCount + 1 }
+  public var yearRows: Int { features.yearBucketCount + 1 }
+
+  /// Embeddings ~ N(0, 0.01²)·scale (small so the FM term starts near zero), linear terms zero,
+  /// MLP He-normal, all from `seed`.
+  public init(config: DeepFMConfig, userCount: Int, itemCount: Int, features: ItemFeatures, seed: UInt64) {
+    self.config = config
+    self.userCount = userCount
+    self.itemCount = itemCount
+    self.features = features
+    var random = SeededRandom(seed: seed, stream: 0xDEE9)
+    let d = config.dim
+    func table(_ rows: Int) -> [Float] { (0..<(rows * d)).map { _ in random.normal() * 0.05 } }
+    userEmbedding = table(userCount + 1)
+    itemEmbedding = table(itemCount + 1)
+    genreEmbedding = table(features.genreCount + 1)
+    yearEmbedding = table(features.yearBucketCount + 1)
+    userLinear = [Float](repeating: 0, count: userCount + 1)
+    itemLinear = [Float](repeating: 0, count: itemCount + 1)
+    genreLinear = [Float](repeating: 0, count: features.genreCount + 1)
+    yearLinear = [Float](repeating: 0, count: features.yearBucketCount + 1)
+    globalBias = [0]
+    var layers: [Dense] = []
+    var inputs = 4 * d
+    for width in config.hidden {
+      layers.append(Dense(inputs: inputs, outputs: width, random: &random))
+      inputs = width
+    }
+    layers.append(Dense(inputs: inputs, outputs: 1, random: &random, gain: 1))
+    mlp = layers
+  }
+
+  public var parameterSlots: [ParameterSlot<DeepFM>] {
+    let d = dim
+    var slots: [ParameterSlot<DeepFM>] = [
+      .init(name: "user_embedding", shape: [userCount + 1, d], path: \.userEmbedding, sparseRowWidth: d, decays: true),
+      .init(name: "item_embedding", shape: [itemCount + 1, d], path: \.itemEmbedding, sparseRowWidth: d, decays: true),
+      .init(name: "genre_embedding", shape: [genreRows, d], path: \.genreEmbedding, sparseRowWidth: d, decays: true),
+      .init(name: "year_embedding", shape: [yearRows, d], path: \.yearEmbedding, sparseRowWidth: d, decays: true),
+      .init(name: "user_linear", shape: [userCount + 1], path: \.userLinear, sparseRowWidth: 1, decays: true),
+      .init(name: "item_linear", shape: [itemCount + 1], path: \.itemLinear, sparseRowWidth: 1, decays: true),
+      .init(name: "genre_linear", shape: [genreRows], path: \.genreLinear, sparseRowWidth: 1, decays: true),
+      .init(name: "year_linear", shape: [yearRows], path: \.yearLinear, sparseRowWidth: 1, decays: true),
+      .init(name: "global_bias", shape: [1], path: \.globalBias, sparseRowWidth: nil, decays: false),
+    ]
+    for (l, layer) in mlp.enumerated() {
+      slots.append(.init(name: "mlp\(l)_weight", shape: [layer.outputs, layer.inputs], path: \.mlp[l].weight, sparseRowWidth: nil, decays: true))
+      slots.append(.init(name: "mlp\(l)_bias", shape: [layer.outputs], path: \.mlp[l].bias, sparseRowWidth: nil, decays: false))
+    }
+    return slots
+  }
+
+  public var zeroed: DeepFM {
+    var copy = self
+    for slot in parameterSlots {
+      copy[keyPath: slot.path] = [Float](repeating: 0, count: slot.count)
+    }
+    return copy
+  }
+
+  // Slot indices used by backward to record touched rows (order of `parameterSlots`).
+  private enum Slot {
+    static let user = 0, item = 1, genre = 2, year = 3
+    static let userLinear = 4, itemLinear = 5, genreLinear = 6, yearLinear = 7
+  }
+
+  public struct Workspace {
+    var years: [Int32] = []
+    var activations: [[Float]] = [[]]
+    var linear: [Float] = []
+    var fm: [Float] = []
+  }
+
+  public func makeWorkspace() -> Workspace { Workspace() }
+
+  public func forward(
+    users: [Int32], items: [Int32], count: Int, workspace ws: inout Workspace, logits: inout [Float]
+  ) {
+    let d = dim, width = 4 * d
+    if ws.activations[0].count < count * width {
+      ws.activations[0] = [Float](repeating: 0, count: count * width)
+    }
+    if ws.years.count < count {
+      ws.years = [Int32](repeating: 0, count: count)
+      ws.linear = [Float](repeating: 0, count: count)
+      ws.fm = [Float](repeating: 0, count: count)
+    }
+    for b in 0..<count { ws.years[b] = features.yearBucket[Int(items[b])] }
+    EmbeddingLayer.forward(table: userEmbedding, dim: d, rows: users, count: count, into: &ws.activations[0], stride: width, offset: 0)
+    EmbeddingLayer.forward(table: itemEmbedding, dim: d, rows: items, count: count, into: &ws.activations[0], stride: width, offset: d)
+    EmbeddingBagLayer.forward(
+      table: genreEmbedding, dim: d, bagOffsets: features.genreOffsets, bagRows: features.genreRows,
+      bags: items, count: count, into: &ws.activations[0], stride: width, offset: 2 * d)
+    EmbeddingLayer.forward(table: yearEmbedding, dim: d, rows: ws.years, count: count, into: &ws.activations[0], stride: width, offset: 3 * d)
+
+    // First-order terms are 1-wide embeddings: reuse the same layers with dim 1.
+    var part = [Float](repeating: 0, count: count)
+    EmbeddingLayer.forward(table: userLinear, dim: 1, rows: users, count: count, into: &ws.linear, stride: 1, offset: 0)
+    EmbeddingLayer.forward(table: itemLinear, dim: 1, rows: items, count: count, into: &part, stride: 1, offset: 0)
+    for b in 0..<count { ws.linear[b] += part[b] }
+    EmbeddingBagLayer.forward(
+      table: genreLinear, dim: 1, bagOffsets: features.genreOffsets, bagRows: features.genreRows,
+      bags: items, count: count, into: &part, stride: 1, offset: 0)
+    for b in 0..<count { ws.linear[b] += part[b] }
+    EmbeddingLayer.forward(table: yearLinear, dim: 1, rows: ws.years, count: count, into: &part, stride: 1, offset: 0)
+    for b in 0..<count { ws.linear[b] += part[b] + globalBias[0] }
+
+    FMInteraction.forward(ws.activations[0], stride: width, offset: 0, fields: 4, dim: d, count: count, into: &ws.fm)
+    MLP.forward(mlp, batch: count, activations: &ws.activations)
+    let out = ws.activations[mlp.count]
+    if logits.count < count { logits = [Float](repeating: 0, count: count) }
+    for b in 0..<count { logits[b] = ws.linear[b] + ws.fm[b] + out[b] }
+  }
+
+  public func backward(
+    dLogits: [Float], users: [Int32], items: [Int32], count: Int, workspace ws: inout Workspace,
+    gradients g: inout DeepFM, touched: inout [TouchedRows]
+  ) {
+    let d = dim, width = 4 * d
+    var total: Float = 0
+    for b in 0..<count { total += dLogits[b] }
+    g.globalBias[0] += total
+    EmbeddingLayer.backward(dOut: dLogits, stride: 1, offset: 0, dim: 1, rows: users, count: count, grad: &g.userLinear, touched: &touched[Slot.userLinear])
+    EmbeddingLayer.backward(dOut: dLogits, stride: 1, offset: 0, dim: 1, rows: items, count: count, grad: &g.itemLinear, touched: &touched[Slot.itemLinear])
+    EmbeddingBagLayer.backward(
+      dOut: dLogits, stride: 1, offset: 0, dim: 1, bagOffsets: features.genreOffsets, bagRows: features.genreRows,
+      bags: items, count: count, grad: &g.genreLinear, touched: &touched[Slot.genreLinear])
+    EmbeddingLayer.backward(dOut: dLogits, stride: 1, offset: 0, dim: 1, rows: ws.years, count: count, grad: &g.yearLinear, touched: &touched[Slot.yearLinear])
+
+    var dX: [Float] = []
+    MLP.backward(mlp, batch: count, activations: ws.activations, dOut: Array(dLogits[0..<count]), grads: &g.mlp, dInput: &dX)
+    FMInteraction.backward(ws.activations[0], stride: width, offset: 0, fields: 4, dim: d, count: count, dOut: dLogits, dx: &dX)
+
+    EmbeddingLayer.backward(dOut: dX, stride: width, offset: 0, dim: d, rows: users, count: count, grad: &g.userEmbedding, touched: &touched[Slot.user])
+    EmbeddingLayer.backward(dOut: dX, stride: width, offset: d, dim: d, rows: items, count: count, grad: &g.itemEmbedding, touched: &touched[Slot.item])
+    EmbeddingBagLayer.backward(
+      dOut: dX, stride: width, offset: 2 * d, dim: d, bagOffsets: features.genreOffsets, bagRows: features.genreRows,
+      bags: items, count: count, grad: &g.genreEmbedding, touched: &touched[Slot.genre])
+    EmbeddingLayer.backward(dOut: dX, stride: width, offset: 3 * d, dim: d, rows: ws.years, count: count, grad: &g.yearEmbedding, touched: &touched[Slot.year])
+  }
+
+  public func makeScorer() -> any Scorer { DeepFMScorer(self) }
+}

@@ -1,0 +1,155 @@
+/// Full-catalog scoring for a DeepFM, split the way the runtime does it: everything that depends
+/// only on the item (its block of the first MLP layer, its first-order terms, the FM terms among
+/// its own fields) is computed once for the catalog; per user only the user block of layer 1,
+/// the user–item FM cross term ⟨v_u, v_i + v_g + v_y⟩ and the rest of the MLP remain.
+/// The result equals `DeepFM.forward` up to float rounding (tested).
+public struct DeepFMScorer: Scorer {
+  public let itemCount: Int
+  public var scoresAreLogits: Bool { true }
+  private let dim: Int
+  private let userEmbedding: [Float]
+  private let userLinear: [Float]
+  private let globalBias: Float
+  /// `[itemCount][h1]`: item block of layer 1 plus its bias.
+  private let itemPart: [Float]
+  /// `[itemCount][dim]`: v_i + v_g + v_y.
+  private let itemSum: [Float]
+  /// `[itemCount]`: item first-order terms + FM among the item's own fields.
+  private let itemConst: [Float]
+  /// Layer-1 user block transposed, `[dim][h1]`.
+  private let userBlockT: [Float]
+  /// Remaining layers, weights transposed to `[in][out]`, with biases.
+  private let restT: [(weight: [Float], bias: [Float], inputs: Int, outputs: Int)]
+  private let firstOutputs: Int
+
+  public init(_ model: DeepFM) {
+    let d = model.dim, n = model.itemCount
+    dim = d
+    itemCount = n
+    userEmbedding = model.userEmbedding
+    userLinear = model.userLinear
+    globalBias = model.globalBias[0]
+    let first = model.mlp[0]
+    firstOutputs = first.outputs
+
+    // Item fields side by side: [n][3d] = (item, genres, year).
+    let rows = (0..<n).map { Int32($0) }
+    let years = rows.map { model.features.yearBucket[Int($0)] }
+    var x = [Float](repeating: 0, count: n * 3 * d)
+    EmbeddingLayer.forward(table: model.itemEmbedding, dim: d, rows: rows, count: n, into: &x, stride: 3 * d, offset: 0)
+    EmbeddingBagLayer.forward(
+      table: model.genreEmbedding, dim: d, bagOffsets: model.features.genreOffsets,
+      bagRows: model.features.genreRows, bags: rows, count: n, into: &x, stride: 3 * d, offset: d)
+    EmbeddingLayer.forward(table: model.yearEmbedding, dim: d, rows: years, count: n, into: &x, stride: 3 * d, offset: 2 * d)
+
+    var genreLinear = [Float](repeating: 0, count: n)
+    EmbeddingBagLayer.forward(
+      table: model.genreLinear, dim: 1, bagOffsets: model.features.genreOffsets,
+      bagRows: model.features.genreRows, bags: rows, count: n, into: &genreLinear, stride: 1, offset: 0)
+    var sums = [Float](repeating: 0, count: n * d)
+    var consts = [Float](repeating: 0, count: n)
+    for i in 0..<n {
+      var own: Float = 0, total: Float = 0
+      for j in 0..<d {
+        let a = x[i * 3 * d + j], b = x[i * 3 * d + d + j], c = x[i * 3 * d + 2 * d + j]
+        let s = a + b + c
+        sums[i * d + j] = s
+        total += s * s
+        own += a * a + b * b + c * c
+      }
+      consts[i] = model.itemLinear[i] + genreLinear[i] + model.yearLinear[Int(years[i])] + 0.5 * (total - own)
+    }
+    itemSum = sums
+    itemConst = consts
+
+    // Split W1 [h1][4d] into the user block [h1][d] and item block [h1][3d], both transposed.
+    let h1 = first.outputs, inputs = first.inputs
+    var userT = [Float](repeating: 0, count: d * h1)
+    var itemT = [Float](repeating: 0, count: 3 * d * h1)
+    for o in 0..<h1 {
+      for c in 0..<d { userT[c * h1 + o] = first.weight[o * inputs + c] }
+      for c in 0..<(3 * d) { itemT[c * h1 + o] = first.weight[o * inputs + d + c] }
+    }
+    userBlockT = userT
+    var part = [Float](repeating: 0, count: n * h1)
+    for i in 0..<n { for o in 0..<h1 { part[i * h1 + o] = first.bias[o] } }
+    x.withUnsafeBufferPointer { xp in
+      itemT.withUnsafeBufferPointer { wp in
+        part.withUnsafeMutableBufferPointer { pp in
+          Kernels.matmul(
+            m: n, n: h1, k: 3 * d, xp.baseAddress!, lda: 3 * d, wp.baseAddress!, ldb: h1,
+            pp.baseAddress!, ldc: h1, accumulate: true)
+        }
+      }
+    }
+    itemPart = part
+    restT = model.mlp.dropFirst().map { layer in
+      var t = [Float](repeating: 0, count: layer.weight.count)
+      layer.weight.withUnsafeBufferPointer { w in
+        t.withUnsafeMutableBufferPointer { tp in
+          Kernels.transpose(w.baseAddress!, rows: layer.outputs, cols: layer.inputs, tp.baseAddress!)
+        }
+      }
+      return (t, layer.bias, layer.inputs, layer.outputs)
+    }
+  }
+
+  public func scoreAll(userRow: Int, into scores: UnsafeMutableBufferPointer<Float>) {
+    let d = dim, h1 = firstOutputs
+    let user = Array(userEmbedding[(userRow * d)..<(userRow * d + d)])
+    var q = [Float](repeating: 0, count: h1)
+    for c in 0..<d {
+      let u = user[c]
+      for o in 0..<h1 { q[o] += u * userBlockT[c * h1 + o] }
+    }
+    let base = globalBias + userLinear[userRow]
+    let block = 128
+    var current = [Float](repeating: 0, count: block * h1)
+    var next: [Float] = []
+    var start = 0
+    while start < itemCount {
+      let count = min(block, itemCount - start)
+      itemPart.withUnsafeBufferPointer { p in
+        for r in 0..<count {
+          let src = (start + r) * h1, dst = r * h1
+          for o in 0..<h1 {
+            let v = p[src + o] + q[o]
+            current[dst + o] = restT.isEmpty ? v : max(v, 0)
+          }
+        }
+      }
+      var width = h1
+      for (l, layer) in restT.enumerated() {
+        if next.count < count * layer.outputs { next = [Float](repeating: 0, count: block * layer.outputs) }
+        for r in 0..<count { for o in 0..<layer.outputs { next[r * layer.outputs + o] = layer.bias[o] } }
+        current.withUnsafeBufferPointer { a in
+          layer.weight.withUnsafeBufferPointer { w in
+            next.withUnsafeMutableBufferPointer { c in
+              Kernels.matmulSerial(
+                m: count, n: layer.outputs, k: layer.inputs, a.baseAddress!, lda: layer.inputs,
+                w.baseAddress!, ldb: layer.outputs, c.baseAddress!, ldc: layer.outputs,
+                accumulate: true)
+            }
+          }
+        }
+        if l + 1 < restT.count {
+          for i in 0..<(count * layer.outputs) { next[i] = max(next[i], 0) }
+        }
+        swap(&current, &next)
+        width = layer.outputs
+      }
+      precondition(width == 1)
+      itemSum.withUnsafeBufferPointer { s in
+        user.withUnsafeBufferPointer { u in
+          for r in 0..<count {
+            let i = start + r
+            scores[i] = base + itemConst[i] + Kernels.dot(u.baseAddress!, s.baseAddress! + i * d, d) + current[r]
+          }
+        }
+      }
+      // `current` may now be a smaller buffer after swaps; restore capacity for the next block.
+      if current.count < block * h1 { current = [Float](repeating: 0, count: block * h1) }
+      start += count
+    }
+  }
+}

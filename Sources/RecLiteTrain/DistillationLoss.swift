@@ -1,0 +1,84 @@
+/// Knobs of the distillation loss (defaults from the validation sweep in the pipeline notes).
+public struct DistillationOptions: Sendable, Codable, Equatable {
+  /// Weight of the hard-label BCE; 1 − α goes to the soft-label term.
+  public var alpha: Float
+  /// Temperature T of the soft labels (σ(z/T)); the soft term is scaled by T².
+  public var temperature: Float
+  /// How many of the teacher's best unseen items per user carry soft labels (and RD weights).
+  public var topK: Int
+  /// Weight β of the ranking-distillation term (teacher's top-K as weighted positives); 0 = off.
+  public var beta: Float
+  /// λ of the RD position weights w_r ∝ exp(−r/λ).
+  public var lambda: Double
+
+  public init(alpha: Float = 0.5, temperature: Float = 2, topK: Int = 20, beta: Float = 0, lambda: Double = 5) {
+    self.alpha = alpha
+    self.temperature = temperature
+    self.topK = topK
+    self.beta = beta
+    self.lambda = lambda
+  }
+}
+
+/// What an example is, which decides the loss terms it gets.
+public enum ExampleRole: Equatable, Sendable {
+  /// A training interaction (hard label 1).
+  case positive
+  /// A sampled item the user did not interact with in training (hard label 0).
+  case negative
+  /// The teacher's r-th best unseen item (r from 0): soft label and RD weight, no hard label
+  /// (it is unlabelled for the user, so calling it 0 would fight the teacher).
+  case teacherTop(rank: Int)
+}
+
+/// Per-example loss and its derivative in the student logit z:
+///
+/// - positive / negative, with a teacher logit t:
+///   α·BCE(z, y) + (1−α)·T²·BCE(σ(z/T), σ(t/T))
+/// - positive / negative without a teacher logit (no distillation, or a teacher file that does
+///   not list the pair): BCE(z, y)
+/// - teacher top-r item: (1−α)·T²·BCE(σ(z/T), σ(t/T)) + β·w_r·BCE(z, 1)
+///
+/// with dBCE/dz = σ(z) − y and d(T²·BCE(σ(z/T), p))/dz = T·(σ(z/T) − p).
+public struct DistillationLoss: Sendable {
+  public let options: DistillationOptions
+  public let rankWeights: [Float]
+
+  public init(options: DistillationOptions) {
+    self.options = options
+    rankWeights = rankingDistillationWeights(k: options.topK, lambda: options.lambda)
+  }
+
+  public func lossAndGradient(logit z: Float, role: ExampleRole, teacher t: Float?) -> (loss: Float, gradient: Float) {
+    let a = options.alpha, T = options.temperature
+    switch role {
+    case .positive, .negative:
+      let y: Float = role == .positive ? 1 : 0
+      let hard = Logistic.bceWithLogits(z, target: y)
+      let hardGrad = Logistic.sigmoid(z) - y
+      guard let t else { return (hard, hardGrad) }
+      return (
+        a * hard + (1 - a) * SoftLabelLoss.loss(student: z, teacher: t, temperature: T),
+        a * hardGrad + (1 - a) * SoftLabelLoss.gradient(student: z, teacher: t, temperature: T)
+      )
+    case .teacherTop(let rank):
+      var loss: Float = 0, gradient: Float = 0
+      if let t {
+        loss += (1 - a) * SoftLabelLoss.loss(student: z, teacher: t, temperature: T)
+        gradient += (1 - a) * SoftLabelLoss.gradient(student: z, teacher: t, temperature: T)
+      }
+      if options.beta > 0, rank < rankWeights.count {
+        let w = options.beta * rankWeights[rank]
+        loss += w * Logistic.bceWithLogits(z, target: 1)
+        gradient += w * (Logistic.sigmoid(z) - 1)
+      }
+      return (loss, gradient)
+    }
+  }
+}
+
+/// Plain BCE on hard labels (training without a teacher) in the same shape as `DistillationLoss`.
+public func hardLossAndGradient(logit z: Float, positive: Bool) -> (loss: Float, gradient: Float) {
+  let y: Float = positive ? 1 : 0
+  return (Logistic.bceWithLogits(z, target: y), Logistic.sigmoid(z) - y)
+}

@@ -1,0 +1,144 @@
+/// Which held-out set to rank against.
+public enum HeldOutSet: String, Sendable, Codable {
+  /// Validation items; the ranking excludes the user's training items.
+  case validation
+  /// Test items; the ranking excludes training and validation items.
+  case test
+}
+
+/// Metrics at one cut-off, averaged over users with held-out items.
+public struct MetricsAtK: Sendable, Codable, Equatable {
+  public var k: Int
+  public var hr: Double
+  public var ndcg: Double
+  public var precision: Double
+  public var recall: Double
+  public var f1: Double
+}
+
+/// Everything an evaluation measures; per-user NDCG@10 is kept for paired comparisons.
+public struct EvaluationResult: Sendable, Codable {
+  public var heldOut: HeldOutSet
+  public var atK: [MetricsAtK]
+  /// AUC of held-out positives vs sampled negatives (items the user never interacted with).
+  public var auc: Double?
+  /// Mean binary log-loss on the same pairs (only for scorers that produce logits).
+  public var logLoss: Double?
+  /// Fraction of the catalog that appears in at least one user's top 10.
+  public var coverageAt10: Double
+  /// Rows of the evaluated users (those with held-out items), ascending.
+  public var users: [Int]
+  /// NDCG@10 of each evaluated user, aligned with `users`.
+  public var ndcg10PerUser: [Double]
+  public var seconds: Double
+
+  public func at(_ k: Int) -> MetricsAtK? { atK.first { $0.k == k } }
+  public var ndcg10: Double { at(10)?.ndcg ?? .nan }
+  public var hr10: Double { at(10)?.hr ?? .nan }
+}
+
+public struct EvaluationOptions: Sendable {
+  public var cutoffs: [Int] = [5, 10, 20]
+  /// Sampled negatives per held-out positive for AUC / log-loss.
+  public var negativesPerPositive: Int = 4
+  public var seed: UInt64 = 1
+  public init(cutoffs: [Int] = [5, 10, 20], negativesPerPositive: Int = 4, seed: UInt64 = 1) {
+    self.cutoffs = cutoffs
+    self.negativesPerPositive = negativesPerPositive
+    self.seed = seed
+  }
+}
+
+/// Full-ranking evaluation of any scorer on a split, parallel across users (each user's results
+/// are written to its own slot and combined in user order, so the numbers do not depend on
+/// thread count).
+public func evaluate(
+  _ scorer: any Scorer, split: Split, on heldOutSet: HeldOutSet, options: EvaluationOptions = EvaluationOptions()
+) -> EvaluationResult {
+  let start = DispatchTime.now()
+  let cutoffs = options.cutoffs.sorted()
+  let maxK = max(10, cutoffs.last ?? 10)
+  let target = heldOutSet == .test ? split.test : split.validation
+  let users = (0..<split.userCount).filter { target.count(of: $0) > 0 }
+  let n = split.itemCount
+  let perUser = SharedBuffer<[Ranking.UserMetrics]>(repeating: [], count: users.count)
+  let tops = SharedBuffer<[Int]>(repeating: [], count: users.count)
+  let pairScores = SharedBuffer<[Float]>(repeating: [], count: users.count)
+  let pairLabels = SharedBuffer<[Bool]>(repeating: [], count: users.count)
+
+  parallelForEach(users.count, block: 4) { index in
+    let user = users[index]
+    var scores = [Float](repeating: 0, count: n)
+    scores.withUnsafeMutableBufferPointer { scorer.scoreAll(userRow: user, into: $0) }
+    let heldOut = Set(target.items(of: user).map { Int($0) })
+    let ranked = scores.withUnsafeBufferPointer { buffer in
+      Ranking.topK(buffer, k: maxK) { item in
+        split.train.contains(user: user, item: item)
+          || (heldOutSet == .test && split.validation.contains(user: user, item: item))
+      }
+    }
+    perUser[index] = cutoffs.map { Ranking.userMetrics(ranked: ranked, heldOut: heldOut, k: $0) }
+    tops[index] = Array(ranked.prefix(10))
+    // AUC pairs: held-out positives and negatives never interacted with in any split.
+    var random = SeededRandom(seed: options.seed, stream: UInt64(user) &+ 0xA0C)
+    var s: [Float] = [], l: [Bool] = []
+    for item in target.items(of: user) {
+      s.append(scores[Int(item)])
+      l.append(true)
+      var drawn = 0, attempts = 0
+      while drawn < options.negativesPerPositive && attempts < 100 * options.negativesPerPositive {
+        attempts += 1
+        let candidate = random.below(n)
+        if split.train.contains(user: user, item: candidate)
+          || split.validation.contains(user: user, item: candidate)
+          || split.test.contains(user: user, item: candidate)
+        { continue }
+        s.append(scores[candidate])
+        l.append(false)
+        drawn += 1
+      }
+    }
+    pairScores[index] = s
+    pairLabels[index] = l
+  }
+
+  var atK: [MetricsAtK] = []
+  let count = Double(max(1, users.count))
+  for (c, k) in cutoffs.enumerated() {
+    var m = MetricsAtK(k: k, hr: 0, ndcg: 0, precision: 0, recall: 0, f1: 0)
+    for index in 0..<users.count {
+      let u = perUser[index][c]
+      m.hr += u.hit; m.ndcg += u.ndcg; m.precision += u.precision; m.recall += u.recall; m.f1 += u.f1
+    }
+    m.hr /= count; m.ndcg /= count; m.precision /= count; m.recall /= count; m.f1 /= count
+    atK.append(m)
+  }
+  let ndcgIndex = cutoffs.firstIndex(of: 10)
+  let perUserNDCG = (0..<users.count).map { index -> Double in
+    if let ndcgIndex { return perUser[index][ndcgIndex].ndcg }
+    return 0
+  }
+  var covered = Set<Int>()
+  for index in 0..<users.count { covered.formUnion(tops[index]) }
+  let allScores = (0..<users.count).flatMap { pairScores[$0] }
+  let allLabels = (0..<users.count).flatMap { pairLabels[$0] }
+  var logLoss: Double? = nil
+  if scorer.scoresAreLogits && !allScores.isEmpty {
+    var total = 0.0
+    for (s, l) in zip(allScores, allLabels) {
+      total += Double(Logistic.bceWithLogits(s, target: l ? 1 : 0))
+    }
+    logLoss = total / Double(allScores.count)
+  }
+  return EvaluationResult(
+    heldOut: heldOutSet, atK: atK, auc: Ranking.auc(scores: allScores, labels: allLabels),
+    logLoss: logLoss, coverageAt10: Double(covered.count) / Double(max(1, n)), users: users,
+    ndcg10PerUser: perUserNDCG, seconds: secondsSince(start))
+}
+
+func secondsSince(_ start: DispatchTime) -> Double {
+  Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
+
+import Dispatch
+import Foundation

@@ -1,0 +1,160 @@
+/// Dense linear-algebra kernels on row-major `Float` buffers. Every matrix product in training
+/// and evaluation goes through `matmul`, written as a register-tiled outer-product loop (4 rows x
+/// 8 columns of C in SIMD registers), which vectorizes without reassociating any sum: each C
+/// element is accumulated over k in order, so results do not depend on tiling or threads.
+enum Kernels {
+  @inline(__always)
+  static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+  }
+
+  @inline(__always)
+  static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+  }
+
+  /// C[m×n] = (accumulate ? C : 0) + A[m×k] · B[k×n], with leading dimensions lda, ldb, ldc.
+  /// Splits rows of C across threads when the product is large.
+  static func matmul(
+    m: Int, n: Int, k: Int,
+    _ a: UnsafePointer<Float>, lda: Int,
+    _ b: UnsafePointer<Float>, ldb: Int,
+    _ c: UnsafeMutablePointer<Float>, ldc: Int,
+    accumulate: Bool, parallel: Bool = true
+  ) {
+    let work = m * n * k
+    if parallel && work >= 1 << 20 && m >= 8 {
+      let aBits = UInt(bitPattern: a), bBits = UInt(bitPattern: b), cBits = UInt(bitPattern: c)
+      // Chunks are multiples of 4 rows so the tiling (and hence rounding) is the same as serial.
+      let blocks = (m + 3) / 4
+      parallelChunks(blocks, minimumChunk: 2) { range in
+        let row0 = range.lowerBound * 4
+        let row1 = min(m, range.upperBound * 4)
+        guard let ap = UnsafePointer<Float>(bitPattern: aBits),
+          let bp = UnsafePointer<Float>(bitPattern: bBits),
+          let cp = UnsafeMutablePointer<Float>(bitPattern: cBits)
+        else { return }
+        matmulSerial(
+          m: row1 - row0, n: n, k: k, ap + row0 * lda, lda: lda, bp, ldb: ldb, cp + row0 * ldc,
+          ldc: ldc, accumulate: accumulate)
+      }
+    } else {
+      matmulSerial(
+        m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate)
+    }
+  }
+
+  static func matmulSerial(
+    m: Int, n: Int, k: Int,
+    _ a: UnsafePointer<Float>, lda: Int,
+    _ b: UnsafePointer<Float>, ldb: Int,
+    _ c: UnsafeMutablePointer<Float>, ldc: Int,
+    accumulate: Bool
+  ) {
+    let n8 = n & ~7
+    var i = 0
+    while i + 4 <= m {
+      let a0 = a + i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda
+      let c0 = c + i * ldc, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc
+      var j = 0
+      while j < n8 {
+        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+        if accumulate {
+          s0 = load8(c0 + j); s1 = load8(c1 + j); s2 = load8(c2 + j); s3 = load8(c3 + j)
+        }
+        var bp = b + j
+        for p in 0..<k {
+          let bv = load8(bp)
+          s0 += SIMD8(repeating: a0[p]) * bv
+          s1 += SIMD8(repeating: a1[p]) * bv
+          s2 += SIMD8(repeating: a2[p]) * bv
+          s3 += SIMD8(repeating: a3[p]) * bv
+          bp += ldb
+        }
+        store8(s0, c0 + j); store8(s1, c1 + j); store8(s2, c2 + j); store8(s3, c3 + j)
+        j += 8
+      }
+      if n8 < n {
+        for r in 0..<4 { tailColumns(row: i + r, from: n8, n: n, k: k, a, lda, b, ldb, c, ldc, accumulate) }
+      }
+      i += 4
+    }
+    while i < m {
+      let ai = a + i * lda, ci = c + i * ldc
+      var j = 0
+      while j < n8 {
+        var s = accumulate ? load8(ci + j) : SIMD8<Float>()
+        var bp = b + j
+        for p in 0..<k {
+          s += SIMD8(repeating: ai[p]) * load8(bp)
+          bp += ldb
+        }
+        store8(s, ci + j)
+        j += 8
+      }
+      tailColumns(row: i, from: n8, n: n, k: k, a, lda, b, ldb, c, ldc, accumulate)
+      i += 1
+    }
+  }
+
+  @inline(__always)
+  private static func tailColumns(
+    row: Int, from: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+    _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+    _ accumulate: Bool
+  ) {
+    guard from < n else { return }
+    let ai = a + row * lda, ci = c + row * ldc
+    for j in from..<n {
+      var s: Float = accumulate ? ci[j] : 0
+      for p in 0..<k { s += ai[p] * b[p * ldb + j] }
+      ci[j] = s
+    }
+  }
+
+  /// out[cols×rows] = transpose of x[rows×cols].
+  static func transpose(_ x: UnsafePointer<Float>, rows: Int, cols: Int, _ out: UnsafeMutablePointer<Float>) {
+    let block = 16
+    var r0 = 0
+    while r0 < rows {
+      let r1 = min(rows, r0 + block)
+      var c0 = 0
+      while c0 < cols {
+        let c1 = min(cols, c0 + block)
+        for r in r0..<r1 {
+          for c in c0..<c1 { out[c * rows + r] = x[r * cols + c] }
+        }
+        c0 = c1
+      }
+      r0 = r1
+    }
+  }
+
+  @inline(__always)
+  static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var s: Float = 0
+    for i in 0..<n { s += a[i] * b[i] }
+    return s
+  }
+}
+
+/// Convenience: safe-array entry points used by layers (pointer plumbing in one place).
+extension Kernels {
+  /// y[rows×out] = x[rows×in] · Wᵀ (+ y if accumulate), W stored [out][in].
+  static func multiplyTransposed(
+    _ x: UnsafePointer<Float>, rows: Int, inputs: Int, weight: [Float], outputs: Int,
+    into y: UnsafeMutablePointer<Float>, accumulate: Bool
+  ) {
+    var wt = [Float](repeating: 0, count: inputs * outputs)
+    weight.withUnsafeBufferPointer { w in
+      wt.withUnsafeMutableBufferPointer { t in
+        transpose(w.baseAddress!, rows: outputs, cols: inputs, t.baseAddress!)
+      }
+    }
+    wt.withUnsafeBufferPointer { t in
+      matmul(
+        m: rows, n: outputs, k: inputs, x, lda: inputs, t.baseAddress!, ldb: outputs, y,
+        ldc: outputs, accumulate: accumulate)
+    }
+  }
+}

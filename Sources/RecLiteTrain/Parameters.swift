@@ -1,0 +1,104 @@
+/// One trainable array of a model, named and shaped for the exporter and the optimizer.
+public struct ParameterSlot<Model> {
+  public let name: String
+  /// Shape in row-major order, e.g. `[rows, dim]` for a table, `[out, in]` for a dense weight.
+  public let shape: [Int]
+  public let path: WritableKeyPath<Model, [Float]>
+  /// Row width when the array is an embedding table updated sparsely (only touched rows);
+  /// nil for dense parameters, updated as a whole every step.
+  public let sparseRowWidth: Int?
+  /// Whether L2 regularisation applies (weights and embeddings yes, biases no).
+  public let decays: Bool
+
+  public var count: Int { shape.reduce(1, *) }
+}
+
+/// A model the trainer can optimise: it names its parameters, runs a batched forward pass to
+/// logits and a backward pass from logit gradients into a same-shaped gradient model.
+public protocol TrainableModel: Sendable {
+  associatedtype Workspace
+  var parameterSlots: [ParameterSlot<Self>] { get }
+  /// The same model with every parameter zero (a gradient accumulator).
+  var zeroed: Self { get }
+  func makeWorkspace() -> Workspace
+  /// logits[0..<count] for the (user row, item row) pairs.
+  func forward(users: [Int32], items: [Int32], count: Int, workspace: inout Workspace, logits: inout [Float])
+  /// Adds ∂loss/∂θ into `gradients` given ∂loss/∂logit, using what forward left in `workspace`;
+  /// records touched rows of sparse slots in `touched[slotIndex]`.
+  func backward(
+    dLogits: [Float], users: [Int32], items: [Int32], count: Int, workspace: inout Workspace,
+    gradients: inout Self, touched: inout [TouchedRows])
+  /// A fast full-catalog scorer (item side precomputed) for evaluation and teacher top-K.
+  func makeScorer() -> any Scorer
+}
+
+extension TrainableModel {
+  /// Total number of trainable scalars (what "parameters" means in reports).
+  public var parameterCount: Int { parameterSlots.reduce(0) { $0 + $1.count } }
+
+  /// Parameters by name, for export and for tests that compare two runs.
+  public var namedParameters: [(name: String, shape: [Int], values: [Float])] {
+    parameterSlots.map { ($0.name, $0.shape, self[keyPath: $0.path]) }
+  }
+}
+
+/// Adam (Kingma & Ba) with lazy sparse rows: for embedding tables only the rows a batch touched
+/// get their moments and weights updated (rows untouched in a step keep stale moments, the
+/// standard "LazyAdam" trade that makes a step O(batch) instead of O(table)). L2 is added to the
+/// gradient (coupled), for embeddings only on touched rows.
+public struct AdamOptimizer<Model: TrainableModel> {
+  public var learningRate: Float
+  public var beta1: Float = 0.9
+  public var beta2: Float = 0.999
+  public var epsilon: Float = 1e-8
+  public var l2: Float
+  private var first: [[Float]]
+  private var second: [[Float]]
+  private var step = 0
+  private let slots: [ParameterSlot<Model>]
+
+  public init(model: Model, learningRate: Float, l2: Float) {
+    self.learningRate = learningRate
+    self.l2 = l2
+    slots = model.parameterSlots
+    first = slots.map { [Float](repeating: 0, count: $0.count) }
+    second = first
+  }
+
+  /// Applies one step and leaves `gradients` zero and `touched` empty for the next batch.
+  public mutating func apply(model: inout Model, gradients: inout Model, touched: inout [TouchedRows]) {
+    step += 1
+    let c1 = 1 - powf(beta1, Float(step)), c2 = 1 - powf(beta2, Float(step))
+    let rate = learningRate * c2.squareRoot() / c1
+    let (b1, b2, eps) = (beta1, beta2, epsilon)
+    for (s, slot) in slots.enumerated() {
+      let decay: Float = slot.decays ? l2 : 0
+      model[keyPath: slot.path].withUnsafeMutableBufferPointer { w in
+        gradients[keyPath: slot.path].withUnsafeMutableBufferPointer { g in
+          first[s].withUnsafeMutableBufferPointer { m in
+            second[s].withUnsafeMutableBufferPointer { v in
+              @inline(__always) func update(_ i: Int) {
+                let grad = g[i] + decay * w[i]
+                m[i] = b1 * m[i] + (1 - b1) * grad
+                v[i] = b2 * v[i] + (1 - b2) * grad * grad
+                w[i] -= rate * m[i] / (v[i].squareRoot() + eps * c2.squareRoot())
+                g[i] = 0
+              }
+              if let width = slot.sparseRowWidth {
+                for row in touched[s].rows {
+                  let start = Int(row) * width
+                  for i in start..<(start + width) { update(i) }
+                }
+              } else {
+                for i in 0..<w.count { update(i) }
+              }
+            }
+          }
+        }
+      }
+      touched[s].removeAll()
+    }
+  }
+}
+
+import Foundation

@@ -1,0 +1,100 @@
+import Foundation
+
+/// Where distillation gets teacher logits: the built-in teacher (a dense score matrix) or a file
+/// written by a teacher trained anywhere else ("bring your own teacher").
+public protocol TeacherScores: Sendable {
+  /// The teacher's logit for (user row, item row), or nil when the teacher gave none.
+  func logit(user: Int, item: Int) -> Float?
+  /// The teacher's best `k` item rows for a user among items the user has no training
+  /// interaction with, best first (ties by item row).
+  func topItems(user: Int, k: Int, train: UserItems) -> [Int]
+}
+
+/// Teacher logits for every (user, catalog item) pair, computed once from a scorer:
+/// `[userCount][itemCount]` floats (24 MB for ml-latest-small).
+public struct DenseTeacherScores: TeacherScores {
+  public let userCount: Int
+  public let itemCount: Int
+  public let logits: [Float]
+
+  public init(scorer: any Scorer, userCount: Int) {
+    self.userCount = userCount
+    itemCount = scorer.itemCount
+    let n = itemCount
+    let matrix = SharedBuffer<Float>(repeating: 0, count: userCount * n)
+    // Each user writes its own row of the matrix.
+    parallelForEach(userCount, block: 4) { user in
+      scorer.scoreAll(userRow: user, into: UnsafeMutableBufferPointer(start: matrix.pointer + user * n, count: n))
+    }
+    logits = matrix.array
+  }
+
+  public func logit(user: Int, item: Int) -> Float? { logits[user * itemCount + item] }
+
+  public func topItems(user: Int, k: Int, train: UserItems) -> [Int] {
+    logits.withUnsafeBufferPointer { all in
+      Ranking.topK(
+        UnsafeBufferPointer(rebasing: all[(user * itemCount)..<((user + 1) * itemCount)]), k: k
+      ) { train.contains(user: user, item: $0) }
+    }
+  }
+}
+
+/// Teacher logits read from a CSV with header `user,item,logit` in raw ids. Pairs the file does
+/// not list have no soft label: distillation then uses only the hard loss for them, and the
+/// teacher's top-K is taken among the listed items. Ids not in the data set are an error with the
+/// line number (they usually mean the file belongs to another data set); so is a repeated pair.
+public struct FileTeacherScores: TeacherScores {
+  /// Per user row: listed item rows ascending with their logits.
+  private let items: [[Int32]]
+  private let values: [[Float]]
+
+  public init(path: String, dataset: Dataset) throws {
+    let document = try CSVReader.read(path: path)
+    let userColumn = try document.column("user")
+    let itemColumn = try document.column("item")
+    let logitColumn = try document.column("logit")
+    var pairs = [[(Int32, Float, Int)]](repeating: [], count: dataset.userCount)
+    for record in document.records {
+      let userId = try document.int64(record, userColumn)
+      let itemId = try document.int64(record, itemColumn)
+      let logit = try document.double(record, logitColumn)
+      guard let user = dataset.userRow(userId) else {
+        throw document.error(record, "user \(userId) is not in the data set")
+      }
+      guard let item = dataset.itemRow(itemId) else {
+        throw document.error(record, "item \(itemId) is not in the catalog")
+      }
+      pairs[user].append((Int32(item), Float(logit), record.line))
+    }
+    var items: [[Int32]] = [], values: [[Float]] = []
+    for var list in pairs {
+      list.sort { $0.0 < $1.0 }
+      for index in list.indices.dropFirst() where list[index].0 == list[index - 1].0 {
+        throw DataFileError(
+          path: path, line: list[index].2,
+          message: "pair repeated (first on line \(list[index - 1].2))")
+      }
+      items.append(list.map(\.0))
+      values.append(list.map(\.1))
+    }
+    self.items = items
+    self.values = values
+  }
+
+  public func logit(user: Int, item: Int) -> Float? {
+    let list = items[user]
+    var low = 0, high = list.count
+    while low < high {
+      let mid = (low + high) / 2
+      if Int(list[mid]) < item { low = mid + 1 } else { high = mid }
+    }
+    return low < list.count && Int(list[low]) == item ? values[user][low] : nil
+  }
+
+  public func topItems(user: Int, k: Int, train: UserItems) -> [Int] {
+    let candidates = zip(items[user], values[user]).filter { !train.contains(user: user, item: Int($0.0)) }
+    let sorted = candidates.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+    return sorted.prefix(k).map { Int($0.0) }
+  }
+}

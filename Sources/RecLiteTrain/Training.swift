@@ -1,0 +1,184 @@
+/// Hyper-parameters of one training run.
+public struct TrainingOptions: Sendable, Codable, Equatable {
+  public var epochs: Int
+  public var batchSize: Int
+  public var learningRate: Float
+  public var l2: Float
+  /// Sampled negatives per training positive (uniform over items without a train interaction).
+  public var negatives: Int
+  /// Early stopping: stop after this many epochs without a better validation NDCG@10 and keep
+  /// the best epoch's weights. 0 disables validation (train all epochs, keep the last).
+  public var patience: Int
+  public var seed: UInt64
+
+  public init(
+    epochs: Int = 20, batchSize: Int = 512, learningRate: Float = 0.002, l2: Float = 1e-6,
+    negatives: Int = 4, patience: Int = 2, seed: UInt64 = 1
+  ) {
+    self.epochs = epochs
+    self.batchSize = batchSize
+    self.learningRate = learningRate
+    self.l2 = l2
+    self.negatives = negatives
+    self.patience = patience
+    self.seed = seed
+  }
+}
+
+/// What happened in each epoch (for reports and for picking defaults).
+public struct EpochRecord: Sendable, Codable, Equatable {
+  public var epoch: Int
+  public var loss: Double
+  public var validationNDCG10: Double?
+  public var seconds: Double
+}
+
+public struct TrainingHistory: Sendable, Codable, Equatable {
+  public var epochs: [EpochRecord] = []
+  public var bestEpoch: Int = 0
+  public var bestValidationNDCG10: Double?
+  public var seconds: Double = 0
+}
+
+/// Trains a model on the split's training interactions with BCE on the user's positives and
+/// sampled negatives — and, when a teacher is given, the distillation loss on those plus the
+/// teacher's top-K items per user. Mini-batch Adam (sparse rows for tables), seeded shuffling
+/// and sampling, early stopping on validation NDCG@10 by full ranking.
+///
+/// Deterministic: the same seed gives bit-identical weights whatever the thread count (parallel
+/// kernels split outputs, never reductions).
+public func train<Model: TrainableModel>(
+  _ initial: Model, split: Split, options: TrainingOptions,
+  teacher: (any TeacherScores)? = nil, distillation: DistillationOptions? = nil,
+  progress: ProgressBar? = nil
+) -> (model: Model, history: TrainingHistory) {
+  let started = DispatchTime.now()
+  var model = initial
+  var gradients = model.zeroed
+  let slots = model.parameterSlots
+  var touched = slots.map { TouchedRows(capacity: $0.sparseRowWidth == nil ? 0 : $0.count / max(1, $0.sparseRowWidth ?? 1)) }
+  var optimizer = AdamOptimizer(model: model, learningRate: options.learningRate, l2: options.l2)
+  var workspace = model.makeWorkspace()
+  let loss = teacher != nil ? DistillationLoss(options: distillation ?? DistillationOptions()) : nil
+
+  // The teacher's top-K per user is fixed for the whole run: compute once.
+  var teacherTop: [[Int]] = []
+  if let teacher, let k = loss?.options.topK, k > 0 {
+    let tops = SharedBuffer<[Int]>(repeating: [], count: split.userCount)
+    parallelForEach(split.userCount, block: 8) { user in
+      tops[user] = teacher.topItems(user: user, k: k, train: split.train)
+    }
+    teacherTop = tops.array
+  }
+
+  var history = TrainingHistory()
+  var best: Model = model
+  var bestScore = -Double.infinity
+  var sinceBest = 0
+  let batchSize = max(1, options.batchSize)
+  var users = [Int32](repeating: 0, count: batchSize)
+  var items = [Int32](repeating: 0, count: batchSize)
+  var logits = [Float](repeating: 0, count: batchSize)
+  var dLogits = [Float](repeating: 0, count: batchSize)
+
+  for epoch in 1...max(1, options.epochs) {
+    let epochStart = DispatchTime.now()
+    var examples = makeExamples(split: split, negatives: options.negatives, teacherTop: teacherTop, seed: options.seed, epoch: epoch)
+    var random = SeededRandom(seed: options.seed, stream: 0x5AFF1E &+ UInt64(epoch))
+    random.shuffle(&examples)
+    progress?.startEpoch(epoch, of: options.epochs, examples: examples.count)
+    var totalLoss = 0.0
+    var start = 0
+    while start < examples.count {
+      let count = min(batchSize, examples.count - start)
+      for b in 0..<count {
+        users[b] = examples[start + b].user
+        items[b] = examples[start + b].item
+      }
+      model.forward(users: users, items: items, count: count, workspace: &workspace, logits: &logits)
+      var batchLoss = 0.0
+      let scale = 1 / Float(count)
+      for b in 0..<count {
+        let example = examples[start + b]
+        let (l, g): (Float, Float)
+        if let loss {
+          let t = teacher?.logit(user: Int(example.user), item: Int(example.item))
+          (l, g) = loss.lossAndGradient(logit: logits[b], role: example.role, teacher: t)
+        } else {
+          (l, g) = hardLossAndGradient(logit: logits[b], positive: example.role == .positive)
+        }
+        batchLoss += Double(l)
+        dLogits[b] = g * scale
+      }
+      totalLoss += batchLoss
+      model.backward(dLogits: dLogits, users: users, items: items, count: count, workspace: &workspace, gradients: &gradients, touched: &touched)
+      optimizer.apply(model: &model, gradients: &gradients, touched: &touched)
+      start += count
+      progress?.update(done: start, loss: totalLoss / Double(start))
+    }
+    let meanLoss = totalLoss / Double(max(1, examples.count))
+    var record = EpochRecord(epoch: epoch, loss: meanLoss, validationNDCG10: nil, seconds: 0)
+    var extra = ""
+    if options.patience > 0 {
+      let validation = evaluate(model.makeScorer(), split: split, on: .validation, options: EvaluationOptions(cutoffs: [10], negativesPerPositive: 0))
+      record.validationNDCG10 = validation.ndcg10
+      extra = "val NDCG@10 \(format(validation.ndcg10, 4)) (\(format(validation.seconds, 1))s)"
+      if validation.ndcg10 > bestScore {
+        bestScore = validation.ndcg10
+        best = model
+        history.bestEpoch = epoch
+        sinceBest = 0
+      } else {
+        sinceBest += 1
+      }
+    } else {
+      best = model
+      history.bestEpoch = epoch
+    }
+    record.seconds = secondsSince(epochStart)
+    history.epochs.append(record)
+    progress?.finishEpoch(loss: meanLoss, examples: examples.count, extra: extra)
+    if options.patience > 0 && sinceBest >= options.patience { break }
+  }
+  history.bestValidationNDCG10 = bestScore.isFinite ? bestScore : nil
+  history.seconds = secondsSince(started)
+  return (best, history)
+}
+
+/// One training example: a (user, item) pair and its role in the loss.
+struct Example {
+  var user: Int32
+  var item: Int32
+  var role: ExampleRole
+}
+
+/// The examples of one epoch: every training interaction as a positive with `negatives` fresh
+/// samples from the user's unseen items, plus the teacher's top-K per user when distilling.
+/// Sampling is seeded per (epoch, user), so it is reproducible and independent of other users.
+func makeExamples(split: Split, negatives: Int, teacherTop: [[Int]], seed: UInt64, epoch: Int) -> [Example] {
+  var examples: [Example] = []
+  examples.reserveCapacity(split.train.count * (1 + negatives) + teacherTop.reduce(0) { $0 + $1.count })
+  let n = split.itemCount
+  for user in 0..<split.userCount {
+    var random = SeededRandom(seed: seed &+ UInt64(epoch) &* 0x1000193, stream: UInt64(user))
+    let seen = split.train.count(of: user)
+    let canSample = seen < n
+    for item in split.train.items(of: user) {
+      examples.append(Example(user: Int32(user), item: item, role: .positive))
+      guard canSample else { continue }
+      for _ in 0..<negatives {
+        var candidate = random.below(n)
+        while split.train.contains(user: user, item: candidate) { candidate = random.below(n) }
+        examples.append(Example(user: Int32(user), item: Int32(candidate), role: .negative))
+      }
+    }
+    if user < teacherTop.count {
+      for (rank, item) in teacherTop[user].enumerated() {
+        examples.append(Example(user: Int32(user), item: Int32(item), role: .teacherTop(rank: rank)))
+      }
+    }
+  }
+  return examples
+}
+
+import Dispatch

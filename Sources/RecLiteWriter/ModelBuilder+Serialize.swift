@@ -1,0 +1,244 @@
+// Serializing a ModelBuilder: FlatBuffer, aligned data section, memory plan,
+// checksum, and a final verification by the runtime itself.
+
+import CRecLiteFormat
+import Foundation
+import RecLiteRuntime
+
+extension ModelBuilder {
+  /// The file's bytes, planned for chunks of `maxBatch` candidates.
+  /// Throws when the runtime would reject the model (the message says why).
+  public func serialize(maxBatch: Int = 256) throws -> [UInt8] {
+    guard maxBatch >= 1 && maxBatch <= ModelLoader.maxBatchLimit else {
+      throw ModelWriterError("max batch \(maxBatch) is outside 1…\(ModelLoader.maxBatchLimit)")
+    }
+    let placeholderPlan = [Int64](repeating: -1, count: tensors.count)
+    // Buffer offsets depend on the FlatBuffer's size, which does not depend on their values.
+    let sizing = encode(bufferOffsets: [UInt64](repeating: 0, count: buffers.count), plan: placeholderPlan, arenaBytes: 0, maxBatch: maxBatch)
+    let offsets = dataOffsets(afterFlatBufferOf: sizing.bytes.count)
+    // The runtime's planner decides the arena layout; the file stores its answer.
+    let unplanned = assemble(encode(bufferOffsets: offsets, plan: placeholderPlan, arenaBytes: 0, maxBatch: maxBatch), offsets)
+    let graph = try load(unplanned.file, verifyChecksum: false, plan: .recompute)
+    let plan = graph.tensors.map { Int64($0.arenaOffset) }
+    let final = assemble(
+      encode(bufferOffsets: offsets, plan: plan, arenaBytes: UInt64(graph.plannedBytes), maxBatch: maxBatch), offsets)
+    guard final.file.count == unplanned.file.count else {
+      throw ModelWriterError("internal: FlatBuffer size changed between passes")
+    }
+    let file = Self.sealed(final)
+    _ = try load(file, verifyChecksum: true, plan: .verify)
+    return file
+  }
+
+  /// The file without planning or verification, its plan left at -1 — for
+  /// tests that build deliberately broken models. The checksum is valid, so
+  /// the runtime's semantic checks are what rejects them.
+  func serializeUnchecked(maxBatch: Int = 256) -> [UInt8] {
+    let placeholderPlan = [Int64](repeating: -1, count: tensors.count)
+    let sizing = encode(bufferOffsets: [UInt64](repeating: 0, count: buffers.count), plan: placeholderPlan, arenaBytes: 0, maxBatch: maxBatch)
+    let offsets = dataOffsets(afterFlatBufferOf: sizing.bytes.count)
+    return Self.sealed(assemble(encode(bufferOffsets: offsets, plan: placeholderPlan, arenaBytes: 0, maxBatch: maxBatch), offsets))
+  }
+
+  /// Stores the CRC-32 of the file, computed while the checksum's own bytes are still zero.
+  private static func sealed(_ encoded: (file: [UInt8], checksumPosition: Int)) -> [UInt8] {
+    var file = encoded.file
+    let crc = file.withUnsafeBufferPointer { rlf_crc32(0, $0.baseAddress, $0.count) }
+    for i in 0..<4 { file[encoded.checksumPosition + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
+    return file
+  }
+
+  /// Writes the model atomically: a temporary file in the same directory, then a rename.
+  public func write(to url: URL, maxBatch: Int = 256) throws {
+    let bytes = try serialize(maxBatch: maxBatch)
+    try AtomicFile.write(Data(bytes), to: url)
+  }
+
+  /// Absolute offsets of the buffers: 64-byte aligned, after the FlatBuffer.
+  private func dataOffsets(afterFlatBufferOf size: Int) -> [UInt64] {
+    var offsets: [UInt64] = [0]
+    var cursor = MemoryPlanner.alignUp(size)
+    for buffer in buffers.dropFirst() {
+      offsets.append(UInt64(cursor))
+      cursor = MemoryPlanner.alignUp(cursor + buffer.count)
+    }
+    return offsets
+  }
+
+  private func assemble(
+    _ encoded: (bytes: [UInt8], checksumPosition: Int), _ offsets: [UInt64]
+  ) -> (file: [UInt8], checksumPosition: Int) {
+    var file = encoded.bytes
+    for (index, buffer) in buffers.enumerated() where index > 0 {
+      file.append(contentsOf: repeatElement(0, count: Int(offsets[index]) - file.count))
+      file.append(contentsOf: buffer)
+    }
+    file.append(contentsOf: repeatElement(0, count: MemoryPlanner.alignUp(file.count) - file.count))
+    return (file, encoded.checksumPosition)
+  }
+
+  /// The FlatBuffer (field slots follow schema/reclite.fbs declaration order).
+  private func encode(
+    bufferOffsets: [UInt64], plan: [Int64], arenaBytes: UInt64, maxBatch: Int
+  ) -> (bytes: [UInt8], checksumPosition: Int) {
+    var fb = FlatBufferBuilder()
+    let tensorTables = tensors.map { encode(tensor: $0, into: &fb) }
+    let tensorVector = fb.createVector(offsets: tensorTables)
+
+    let opTables = ops.map { op -> FlatOffset in
+      let inputs = fb.createVector(op.inputs)
+      let outputs = fb.createVector(op.outputs)
+      fb.startTable()
+      fb.add(0, op.code.rawValue)
+      fb.add(1, offset: inputs)
+      fb.add(2, offset: outputs)
+      fb.add(3, op.activation.rawValue)
+      fb.add(4, op.bagMode.rawValue)
+      return fb.endTable()
+    }
+    let opVector = fb.createVector(offsets: opTables)
+
+    let featureTables = features.map { feature -> FlatOffset in
+      let name = fb.createString(feature.name)
+      fb.startTable()
+      fb.add(0, offset: name)
+      fb.add(1, feature.kind.rawValue)
+      fb.add(2, Int32(feature.vocabulary))
+      fb.add(3, UInt32(feature.rowCount))
+      fb.add(4, UInt32(feature.oovRow))
+      fb.add(5, Int32(feature.input))
+      return fb.endTable()
+    }
+    let featureVector = fb.createVector(offsets: featureTables)
+
+    let signatureTables = signatures.map { signature -> FlatOffset in
+      let name = fb.createString(signature.name)
+      let outputs = fb.createVector([Int32(signature.output)])
+      fb.startTable()
+      fb.add(0, offset: name)
+      fb.add(1, offset: outputs)
+      return fb.endTable()
+    }
+    let signatureVector = fb.createVector(offsets: signatureTables)
+
+    var catalogTable: FlatOffset? = nil
+    if let catalog {
+      let titles = catalog.titles.map { titles in fb.createVector(offsets: titles.map { fb.createString($0) }) }
+      let popularity = fb.createVector(catalog.popularity)
+      fb.startTable()
+      fb.add(0, UInt32(catalog.feature))
+      if let titles { fb.add(1, offset: titles) }
+      fb.add(2, offset: popularity)
+      catalogTable = fb.endTable()
+    }
+
+    let planOffsets = fb.createVector(plan)
+    fb.startTable()
+    fb.add(0, UInt32(maxBatch))
+    fb.add(1, offset: planOffsets)
+    fb.add(2, arenaBytes)
+    let planTable = fb.endTable()
+
+    // KeyValue is keyed on `key`: the vector must be sorted for binary search.
+    let metadataTables = metadata.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }).map {
+      key -> FlatOffset in
+      let k = fb.createString(key)
+      let v = fb.createString(metadata[key] ?? "")
+      fb.startTable()
+      fb.add(0, offset: k)
+      fb.add(1, offset: v)
+      return fb.endTable()
+    }
+    let metadataVector = fb.createVector(offsets: metadataTables)
+    let descriptionString = fb.createString(description)
+    let bufferVector = fb.createVector(pairs: buffers.indices.map { (bufferOffsets[$0], UInt64(buffers[$0].count)) })
+
+    fb.startTable()
+    fb.add(0, UInt32(ModelLoader.formatVersion))
+    let checksumFromEnd = fb.add(1, UInt32(0))
+    fb.add(2, offset: descriptionString)
+    fb.add(3, offset: bufferVector)
+    fb.add(4, offset: tensorVector)
+    fb.add(5, offset: opVector)
+    fb.add(6, offset: featureVector)
+    fb.add(7, offset: signatureVector)
+    if let catalogTable { fb.add(8, offset: catalogTable) }
+    fb.add(9, offset: planTable)
+    fb.add(10, offset: metadataVector)
+    let root = fb.endTable()
+    let bytes = fb.finish(root: root, identifier: "RLM1")
+    return (bytes, bytes.count - checksumFromEnd)
+  }
+
+  private func encode(tensor: Tensor, into fb: inout FlatBufferBuilder) -> FlatOffset {
+    let name = fb.createString(tensor.name)
+    let shape = fb.createVector(tensor.shape)
+    var quantization: FlatOffset? = nil
+    switch tensor.quantization {
+    case .none:
+      break
+    case .rowWise:
+      fb.startTable()
+      fb.add(0, QuantizationKind.rowWise.rawValue)
+      quantization = fb.endTable()
+    case .perTensor(let scale, let zeroPoint):
+      let scales = fb.createVector([scale])
+      let zeroPoints = fb.createVector([zeroPoint])
+      fb.startTable()
+      fb.add(0, QuantizationKind.perTensor.rawValue)
+      fb.add(1, offset: scales)
+      fb.add(2, offset: zeroPoints)
+      quantization = fb.endTable()
+    case .perChannel(let scaleValues, let zeroPointValues, let axis):
+      let scales = fb.createVector(scaleValues)
+      let zeroPoints = zeroPointValues.map { fb.createVector($0) }
+      fb.startTable()
+      fb.add(0, QuantizationKind.perChannel.rawValue)
+      fb.add(1, offset: scales)
+      if let zeroPoints { fb.add(2, offset: zeroPoints) }
+      fb.add(3, Int32(axis))
+      quantization = fb.endTable()
+    }
+    var sparsity: FlatOffset? = nil
+    if let csr = tensor.sparsity {
+      fb.startTable()
+      fb.add(0, Int32(csr.rowOffsets))
+      fb.add(1, Int32(csr.columns))
+      sparsity = fb.endTable()
+    }
+    fb.startTable()
+    fb.add(0, offset: name)
+    fb.add(1, tensor.type.rawValue)
+    fb.add(2, offset: shape)
+    fb.add(3, UInt32(tensor.buffer))
+    if let quantization { fb.add(4, offset: quantization) }
+    if let sparsity { fb.add(5, offset: sparsity) }
+    fb.add(6, Int32(tensor.rowRemap))
+    return fb.endTable()
+  }
+}
+
+/// Loads file bytes with the runtime's loader, turning its error into a writer error.
+private func load(_ file: [UInt8], verifyChecksum: Bool, plan: PlanCheck) throws -> ModelGraph {
+  try file.withUnsafeBufferPointer { raw in
+    guard let base = raw.baseAddress else { throw ModelWriterError("internal: empty model file") }
+    do throws(RecLiteError) {
+      return try ModelLoader.load(bytes: base, length: raw.count, verifyChecksum: verifyChecksum, plan: plan)
+    } catch {
+      throw ModelWriterError("the runtime rejects this model: \(error.message)")
+    }
+  }
+}
+
+extension Message: CustomStringConvertible {
+  public var description: String {
+    withBytes { String(decoding: $0, as: UTF8.self) }
+  }
+}
+
+extension StringRef: CustomStringConvertible {
+  public var description: String {
+    guard let base else { return "" }
+    return String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
+  }
+}

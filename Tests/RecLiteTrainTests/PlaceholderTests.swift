@@ -1,0 +1,3 @@
+import Testing
+@testable import RecLiteTrain
+@Test func placeholder() { #expect(true) }
