@@ -1,0 +1,141 @@
+// The runtime's scores and recommendations against the straightforward
+// computation of the same models (Fixtures.swift).
+
+import Foundation
+import RecLiteRuntime
+import Testing
+@testable import RecLiteWriter
+
+func close(_ a: Float, _ b: Float, tolerance: Float = 1e-5) -> Bool {
+  abs(a - b) <= tolerance * max(1, abs(b))
+}
+
+/// Scores through a fresh session.
+func runtimeScores(_ model: Model, user: Int64, hour: Int64? = nil, items: [Int64], flags: UInt32 = 0) throws -> [Float] {
+  let session = try Session(model: model, arena: nil, length: 0)
+  var scores = [Float](repeating: .nan, count: items.count)
+  var context = [ContextValue]()
+  if let hour, let index = model.graph.features.firstIndex(where: { $0.name.description == "hour" }) {
+    context.append(ContextValue(feature: UInt32(index), value: hour))
+  }
+  try context.withUnsafeBufferPointer { ctx in
+    try items.withUnsafeBufferPointer { ids in
+      try scores.withUnsafeMutableBufferPointer { out in
+        let request = Request(userID: user, flags: flags, context: ctx.baseAddress, contextCount: ctx.count)
+        try session.score(request, itemIDs: ids.baseAddress, count: ids.count, scores: out.baseAddress)
+      }
+    }
+  }
+  return scores
+}
+
+func runtimeRecommend(
+  _ session: Session, user: Int64, k: Int, exclude: [Int64] = [], flags: UInt32 = 0
+) throws -> (ids: [Int64], scores: [Float]) {
+  var ids = [Int64](repeating: -1, count: k)
+  var scores = [Float](repeating: .nan, count: k)
+  let n = try exclude.withUnsafeBufferPointer { ex in
+    try ids.withUnsafeMutableBufferPointer { idsOut in
+      try scores.withUnsafeMutableBufferPointer { scoresOut in
+        try session.recommend(
+          Request(userID: user, flags: flags), k: k, excludeIDs: ex.baseAddress, excludeCount: ex.count,
+          idsOut: idsOut.baseAddress, scoresOut: scoresOut.baseAddress)
+      }
+    }
+  }
+  return (Array(ids.prefix(n)), Array(scores.prefix(n)))
+}
+
+@Suite struct ModelOutputTests {
+  @Test(arguments: TableEncoding.allCases, [1, 3, 256])
+  func twoTowerScoresMatchTheStraightforwardComputation(encoding: TableEncoding, maxBatch: Int) throws {
+    let fixture = TwoTowerFixture(encoding: encoding)
+    let model = try openModel(fixture.builder(), maxBatch: maxBatch)
+    let candidates: [Int64] = fixture.items + [999, -5, 100, 700]  // unknown items use the OOV row
+    for user in fixture.users + [12345] {
+      for hour: Int64? in [nil, 0, 13, 23, 24, -1] {
+        let got = try runtimeScores(model, user: user, hour: hour, items: candidates)
+        for (i, item) in candidates.enumerated() {
+          let want = fixture.score(user: user, hour: hour, item: item)
+          #expect(close(got[i], want), "user \(user) hour \(String(describing: hour)) item \(item): \(got[i]) vs \(want)")
+        }
+      }
+    }
+  }
+
+  @Test(arguments: [1, 4, 256])
+  func rankerScoresMatchTheStraightforwardComputation(maxBatch: Int) throws {
+    let fixture = RankerFixture()
+    let model = try openModel(fixture.builder(), maxBatch: maxBatch)
+    let candidates = fixture.items + [5, 1002]
+    for user in fixture.users + [0, -1] {
+      let got = try runtimeScores(model, user: user, items: candidates)
+      for (i, item) in candidates.enumerated() {
+        let want = fixture.score(user: user, item: item)
+        #expect(close(got[i], want), "user \(user) item \(item): \(got[i]) vs \(want)")
+      }
+    }
+  }
+
+  @Test(arguments: [1, 2, 5, 7, 100])
+  func recommendReturnsTheBestItemsInOrder(k: Int) throws {
+    let fixture = TwoTowerFixture()
+    let model = try openModel(fixture.builder(), maxBatch: 3)
+    let session = try Session(model: model, arena: nil, length: 0)
+    for user in fixture.users {
+      let exclude: [Int64] = [200, 42]
+      let eligible = fixture.items.filter { !exclude.contains($0) }
+      let expected = referenceRanking(eligible) { fixture.score(user: user, item: $0) }.prefix(k)
+      let got = try runtimeRecommend(session, user: user, k: k, exclude: exclude)
+      #expect(got.ids == expected.map(\.id), "user \(user)")
+      for (score, want) in zip(got.scores, expected.map(\.score)) { #expect(close(score, want)) }
+    }
+  }
+
+  @Test func unknownUsersGetThePopularItemsScoredByTheModel() throws {
+    let fixture = TwoTowerFixture()
+    let model = try openModel(fixture.builder())
+    let session = try Session(model: model, arena: nil, length: 0)
+    // Popularity rows [3, 0, 5, 1] are items 400, 100, 600, 200; 100 is excluded.
+    let got = try runtimeRecommend(session, user: 777, k: 3, exclude: [100])
+    #expect(got.ids == [400, 600, 200])
+    for (id, score) in zip(got.ids, got.scores) { #expect(close(score, fixture.score(user: 777, item: id))) }
+    // Without the fallback, the OOV user is ranked by the model like anyone else.
+    let ranked = try runtimeRecommend(session, user: 777, k: 7, flags: Request.noFallback)
+    let expected = referenceRanking(fixture.items) { fixture.score(user: 777, item: $0) }
+    #expect(ranked.ids == expected.map(\.id))
+  }
+
+  @Test func recommendWithEverythingExcludedReturnsNothing() throws {
+    let fixture = TwoTowerFixture()
+    let session = try Session(model: try openModel(fixture.builder()), arena: nil, length: 0)
+    let got = try runtimeRecommend(session, user: 10, k: 5, exclude: fixture.items)
+    #expect(got.ids.isEmpty)
+  }
+
+  @Test func equalScoresRankTheSmallerIdFirst() throws {
+    // Every item scores the same: the ranking is by id.
+    let m = ModelBuilder()
+    let user = m.feature("user", kind: .user, vocabulary: [1])
+    let item = m.feature("item", kind: .item, vocabulary: [5, 9, 2_000_000_000_000, 40, 77].sorted())
+    let u = m.embeddingLookup("u", table: m.constant("ut", floats: [1, 1], shape: [2, 1]), ids: user)
+    let v = m.embeddingLookup("v", table: m.constant("vt", floats: [Float](repeating: 0.5, count: 6), shape: [6, 1]), ids: item)
+    m.outputs(scores: m.dot("s", u, v))
+    m.catalog(item: item, titles: nil, popularity: [])
+    let session = try Session(model: try openModel(m, maxBatch: 2), arena: nil, length: 0)
+    let got = try runtimeRecommend(session, user: 1, k: 4)
+    #expect(got.ids == [5, 9, 40, 77])
+    #expect(got.scores == [0.5, 0.5, 0.5, 0.5])
+  }
+
+  @Test func itemTitlesAndMetadataAreReadable() throws {
+    let fixture = TwoTowerFixture()
+    let model = try openModel(fixture.builder())
+    #expect(model.title(ofItem: 300)?.description == "Gamma")
+    #expect(model.title(ofItem: 301) == nil)
+    #expect(model.metadata(key: "teacher.ndcg@10")?.description == "0.0612")
+    #expect(model.metadata(key: "nope") == nil)
+    #expect(model.feature(named: "hour") == 2)
+    #expect(model.graph.catalogSize == 7)
+  }
+}
