@@ -89,7 +89,7 @@ extension ModelBuilder {
       let inputs = fb.createVector(op.inputs)
       let outputs = fb.createVector(op.outputs)
       fb.startTable()
-      fb.add(0, op.code.rawValue)
+      fb.add(0, op.code)
       fb.add(1, offset: inputs)
       fb.add(2, offset: outputs)
       fb.add(3, op.activation.rawValue)
@@ -154,7 +154,7 @@ extension ModelBuilder {
     let bufferVector = fb.createVector(pairs: buffers.indices.map { (bufferOffsets[$0], UInt64(buffers[$0].count)) })
 
     fb.startTable()
-    fb.add(0, UInt32(ModelLoader.formatVersion))
+    fb.add(0, formatVersion)
     let checksumFromEnd = fb.add(1, UInt32(0))
     fb.add(2, offset: descriptionString)
     fb.add(3, offset: bufferVector)

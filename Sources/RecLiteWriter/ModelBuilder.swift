@@ -45,7 +45,8 @@ public final class ModelBuilder {
   }
 
   struct Op {
-    var code: OpCode
+    /// An OpCode's raw value (tests write unknown codes).
+    var code: UInt8
     var inputs: [Int32]
     var outputs: [Int32]
     var activation: Activation
@@ -69,6 +70,8 @@ public final class ModelBuilder {
   var catalog: (feature: Int, titles: [String]?, popularity: [Int32])? = nil
   var metadata: [String: String] = [:]
   public var description: String
+  /// Format version written to the file (tests write newer ones).
+  var formatVersion = UInt32(ModelLoader.formatVersion)
 
   public init(description: String = "") {
     self.description = description
@@ -155,7 +158,7 @@ public final class ModelBuilder {
       outputs = [Int32(result.index)]
     }
     ops.append(
-      Op(code: code, inputs: inputs.map { Int32($0?.index ?? -1) }, outputs: outputs, activation: activation, bagMode: bagMode))
+      Op(code: code.rawValue, inputs: inputs.map { Int32($0?.index ?? -1) }, outputs: outputs, activation: activation, bagMode: bagMode))
     return result
   }
 
