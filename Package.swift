@@ -34,7 +34,7 @@ let package = Package(
       cxxSettings: shimFlags + [.headerSearchPath(".")]
     ),
     .target(name: "RecLiteRuntime", dependencies: ["CRecLiteFormat"]),
-    .target(name: "RecLiteC", dependencies: ["RecLiteRuntime", "CRecLite"]),
+    .target(name: "RecLiteC", dependencies: ["RecLiteRuntime", "CRecLite"], exclude: ["exports.map"]),
     .target(name: "RecLiteWriter", dependencies: ["RecLiteRuntime", "CRecLiteFormat"]),
     .target(name: "RecLiteTrain"),
     .executableTarget(

@@ -1,0 +1,133 @@
+# RecLite — build, test and demo entry points.
+#
+#   make demo     build everything and run the demo
+#   make test     everything CI runs (installs missing Debian packages first)
+#   make lib      the release C library: build/lib/libreclite.{so,a} (Embedded Swift)
+#   make install  PREFIX=/usr/local: library, header, pkg-config file
+#
+# The release library is compiled from Sources/RecLiteRuntime and
+# Sources/RecLiteC in Embedded Swift mode (no Swift runtime, libc only) plus
+# the C++ format shim; SwiftPM builds the same sources as normal Swift for the
+# toolkit and the Swift tests.
+
+SHELL := /bin/bash
+BUILD ?= build
+PREFIX ?= /usr/local
+SWIFT ?= swift
+SWIFTC ?= swiftc
+CC ?= cc
+CLANGXX ?= clang++
+HOST_TARGET ?= x86_64-unknown-linux-gnu
+
+EMBEDDED := -enable-experimental-feature Embedded -wmo -parse-as-library -Osize
+SHIM_FLAGS := -O2 -fPIC -fno-exceptions -fno-rtti -std=c++17 -Wno-deprecated-declarations \
+              -ISources/CRecLiteFormat -ISources/CRecLiteFormat/include
+RUNTIME_SOURCES := $(shell find Sources/RecLiteRuntime -name '*.swift' | sort)
+CAPI_SOURCES := $(shell find Sources/RecLiteC -name '*.swift' | sort)
+OBJ := $(BUILD)/obj/$(HOST_TARGET)
+LIB := $(BUILD)/lib
+BIN := $(BUILD)/bin
+CFLAGS_TEST := -std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude
+
+.PHONY: all demo test deps lib tool swift-test c-test check-exports check-generated example install clean
+
+all: lib tool
+
+deps:
+	@scripts/install-deps.sh
+
+# ---- Release library (Embedded Swift) -------------------------------------
+
+lib: $(LIB)/libreclite.so $(LIB)/libreclite.a
+
+$(OBJ)/format.o: Sources/CRecLiteFormat/format.cpp Sources/CRecLiteFormat/include/reclite_format.h Sources/CRecLiteFormat/generated/reclite_generated.h
+	@mkdir -p $(@D)
+	$(CLANGXX) $(SHIM_FLAGS) -c $< -o $@
+
+$(OBJ)/RecLiteRuntime.o: $(RUNTIME_SOURCES) Sources/CRecLiteFormat/include/reclite_format.h
+	@mkdir -p $(@D)
+	$(SWIFTC) $(EMBEDDED) -target $(HOST_TARGET) -module-name RecLiteRuntime \
+	  -I Sources/CRecLiteFormat/include -emit-module -emit-module-path $(OBJ)/RecLiteRuntime.swiftmodule \
+	  -c $(RUNTIME_SOURCES) -o $@
+
+$(OBJ)/RecLiteC.o: $(CAPI_SOURCES) $(OBJ)/RecLiteRuntime.o include/reclite.h
+	$(SWIFTC) $(EMBEDDED) -target $(HOST_TARGET) -module-name RecLiteC \
+	  -I $(OBJ) -I include -I Sources/CRecLiteFormat/include -c $(CAPI_SOURCES) -o $@
+
+LIB_OBJECTS := $(OBJ)/RecLiteRuntime.o $(OBJ)/RecLiteC.o $(OBJ)/format.o
+
+$(LIB)/libreclite.so: $(LIB_OBJECTS) Sources/RecLiteC/exports.map
+	@mkdir -p $(@D)
+	$(CC) -shared -o $@ $(LIB_OBJECTS) -Wl,--version-script=Sources/RecLiteC/exports.map \
+	  -Wl,-soname,libreclite.so -Wl,--gc-sections -lm
+
+$(LIB)/libreclite.a: $(LIB_OBJECTS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $(LIB_OBJECTS)
+
+# ---- Toolkit (SwiftPM) ------------------------------------------------------
+
+tool:
+	$(SWIFT) build --product reclite
+	@mkdir -p $(BIN) && ln -sf "$$($(SWIFT) build --show-bin-path)/reclite" $(BIN)/reclite
+
+# ---- Tests -----------------------------------------------------------------
+
+test: deps check-generated swift-test lib tool c-test check-exports example
+	@echo "make test: all passed"
+
+swift-test:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+$(BUILD)/sample.rlm: tool
+	$(BIN)/reclite sample-model $@ --users 50 --items 200
+
+$(BIN)/test_capi: Tests/C/test_capi.c include/reclite.h $(LIB)/libreclite.so
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_TEST) $< -L$(LIB) -lreclite -Wl,-rpath,'$$ORIGIN/../lib' -lpthread -o $@
+
+c-test: $(BIN)/test_capi $(BUILD)/sample.rlm
+	$(BIN)/test_capi $(BUILD)/sample.rlm
+
+# The shared library must export exactly the functions reclite.h declares.
+check-exports: $(LIB)/libreclite.so
+	@nm -D --defined-only $< | awk '{print $$3}' | sort > $(BUILD)/exported.txt
+	@$(CC) -E -P include/reclite.h | grep -oE '\breclite_[a-z_]+ *\(' | tr -d ' (' | sort -u > $(BUILD)/declared.txt
+	@if ! diff -u $(BUILD)/declared.txt $(BUILD)/exported.txt; then \
+	  echo "libreclite.so exports differ from reclite.h (- declared only, + exported only)"; exit 1; fi
+	@echo "libreclite.so exports exactly the $$(wc -l < $(BUILD)/declared.txt) functions of reclite.h, nothing else"
+
+# The committed flatc output must match what flatc generates from the schema.
+check-generated:
+	@tmp=$$(mktemp -d) && scripts/gen-format.sh $$tmp && \
+	if ! diff -u Sources/CRecLiteFormat/generated/reclite_generated.h $$tmp/reclite_generated.h; then \
+	  echo "generated code is stale: run scripts/gen-format.sh and commit"; rm -rf $$tmp; exit 1; fi; \
+	rm -rf $$tmp; echo "generated FlatBuffers code matches schema/reclite.fbs"
+
+$(BIN)/recommend: examples/c/recommend.c include/reclite.h $(LIB)/libreclite.so
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_TEST) $< -L$(LIB) -lreclite -Wl,-rpath,'$$ORIGIN/../lib' -o $@
+
+# Runs the C example under valgrind: no invalid access, no leak.
+example: $(BIN)/recommend $(BUILD)/sample.rlm
+	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	  $(BIN)/recommend $(BUILD)/sample.rlm 7 10
+
+# ---- Demo ------------------------------------------------------------------
+
+demo: deps lib tool $(BIN)/recommend $(BUILD)/sample.rlm
+	$(BIN)/reclite inspect $(BUILD)/sample.rlm
+	$(BIN)/recommend $(BUILD)/sample.rlm 7 10
+
+# ---- Install ---------------------------------------------------------------
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(LIB)/libreclite.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIB)/libreclite.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/reclite.h $(DESTDIR)$(PREFIX)/include/
+	sed -e 's|@PREFIX@|$(PREFIX)|' scripts/reclite.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/reclite.pc
+
+clean:
+	rm -rf $(BUILD)

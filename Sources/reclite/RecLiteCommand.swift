@@ -1,0 +1,20 @@
+// `reclite`: the command-line face of RecLite.
+
+import ArgumentParser
+
+@main
+struct RecLiteCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "reclite",
+    abstract: "Distill a large recommender into a tiny one and run it anywhere.",
+    discussion: """
+      A .rlm file is a verified, self-contained model: weights (float32, float16,
+      int8 or row-wise int8/int4), the op graph, id vocabularies, the item
+      catalog and a memory plan. Any program can run it through libreclite
+      (C, Python, Go) in a fixed arena.
+
+      Start with `reclite sample-model demo.rlm` and `reclite inspect demo.rlm`.
+      """,
+    subcommands: [InspectCommand.self, SampleModelCommand.self]
+  )
+}

@@ -1,0 +1,281 @@
+/*
+ * test_capi.c — the C API as a C program sees it, against the released
+ * (Embedded Swift) libreclite.
+ *
+ * This program defines malloc and friends itself, so every allocation the
+ * library makes goes through the counters below (ELF symbol interposition).
+ * It proves that, once a session exists, scoring and recommending perform
+ * zero heap allocations — error paths included — and that sessions on
+ * several threads share one model safely.
+ *
+ * usage: test_capi SAMPLE_MODEL   (from `reclite sample-model`: users 1..50, items 1..200)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reclite.h"
+
+/* ---- Allocation counting (interposed on the C library's allocator) ---- */
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+extern void __libc_free(void *);
+
+static atomic_int counting;
+static atomic_long allocations;
+
+static void note_allocation(void) {
+  if (atomic_load(&counting)) atomic_fetch_add(&allocations, 1);
+}
+
+void *malloc(size_t size) { note_allocation(); return __libc_malloc(size); }
+void *calloc(size_t n, size_t size) { note_allocation(); return __libc_calloc(n, size); }
+void *realloc(void *p, size_t size) { note_allocation(); return __libc_realloc(p, size); }
+void free(void *p) { __libc_free(p); }
+void *aligned_alloc(size_t alignment, size_t size) { note_allocation(); return __libc_memalign(alignment, size); }
+void *memalign(size_t alignment, size_t size) { note_allocation(); return __libc_memalign(alignment, size); }
+int posix_memalign(void **out, size_t alignment, size_t size) {
+  note_allocation();
+  void *p = __libc_memalign(alignment, size);
+  if (p == NULL) return ENOMEM;
+  *out = p;
+  return 0;
+}
+
+/* ---- A tiny test harness ---------------------------------------------- */
+
+static int failures;
+
+#define CHECK(cond)                                                        \
+  do {                                                                     \
+    if (!(cond)) {                                                         \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+      failures++;                                                          \
+    }                                                                      \
+  } while (0)
+
+#define CHECK_STATUS(call, expected)                                       \
+  do {                                                                     \
+    reclite_status got_ = (call);                                          \
+    if (got_ != (expected)) {                                              \
+      fprintf(stderr, "%s:%d: %s returned %s, expected %s (%s)\n", __FILE__, __LINE__, #call, \
+              reclite_status_name(got_), reclite_status_name(expected), reclite_last_error()); \
+      failures++;                                                          \
+    }                                                                      \
+  } while (0)
+
+enum { CANDIDATES = 64, K = 10 };
+
+/* One unit of work: score candidates and recommend, as a server would per request. */
+static reclite_status serve(reclite_session *session, int64_t user, float *scores, int64_t *ids,
+                            float *top_scores, size_t *n) {
+  int64_t candidates[CANDIDATES];
+  for (int i = 0; i < CANDIDATES; i++) candidates[i] = 1 + (user * 7 + i * 3) % 230; /* some unknown */
+  int64_t exclude[3] = {user, user + 1, 99999};
+  reclite_context_value hour = {2, user % 24};
+  reclite_request request = RECLITE_REQUEST_INIT(user);
+  request.context = &hour;
+  request.context_count = 1;
+  reclite_status status = reclite_score(session, &request, candidates, CANDIDATES, scores);
+  if (status != RECLITE_OK) return status;
+  return reclite_recommend(session, &request, K, exclude, 3, ids, top_scores, n);
+}
+
+static void test_versions(void) {
+  CHECK(strcmp(reclite_version(), RECLITE_VERSION_STRING) == 0);
+  CHECK(reclite_abi_version() == RECLITE_ABI_VERSION);
+  CHECK(strcmp(reclite_status_name(RECLITE_E_ARENA_TOO_SMALL), "RECLITE_E_ARENA_TOO_SMALL") == 0);
+  CHECK(strcmp(reclite_status_name((reclite_status)77), "RECLITE_E_UNKNOWN") == 0);
+  reclite_model_close(NULL);
+  reclite_session_close(NULL);
+  CHECK(reclite_model_arena_size(NULL) == 0);
+}
+
+static void test_bad_files(const char *directory) {
+  reclite_model *model = NULL;
+  CHECK_STATUS(reclite_model_open("/no/such/model.rlm", &model), RECLITE_E_IO);
+  CHECK(strstr(reclite_last_error(), "No such file") != NULL);
+  CHECK_STATUS(reclite_model_open(directory, &model), RECLITE_E_IO);
+  CHECK_STATUS(reclite_model_open(NULL, &model), RECLITE_E_INVALID_ARGUMENT);
+  static const char garbage[64] __attribute__((aligned(64))) = "definitely not a model";
+  CHECK_STATUS(reclite_model_open_buffer(garbage, sizeof garbage, 0, &model), RECLITE_E_BAD_MODEL);
+  CHECK(strstr(reclite_last_error(), "not a RecLite model") != NULL);
+  CHECK(model == NULL);
+}
+
+/* Loads the file, flips bits, and requires a clean status for every variant. */
+static void test_corrupted_copies(const char *path) {
+  FILE *f = fopen(path, "rb");
+  CHECK(f != NULL);
+  if (f == NULL) return;
+  fseek(f, 0, SEEK_END);
+  long length = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  unsigned char *bytes = malloc((size_t)length);
+  CHECK(fread(bytes, 1, (size_t)length, f) == (size_t)length);
+  fclose(f);
+  int rejected = 0;
+  for (long i = 0; i < length; i += 97) {
+    bytes[i] ^= 0x10;
+    reclite_model *model = NULL;
+    reclite_status status = reclite_model_open_buffer(bytes, (size_t)length, RECLITE_OPEN_COPY, &model);
+    if (status == RECLITE_E_BAD_MODEL) rejected++;
+    else fprintf(stderr, "flipping byte %ld gave %s\n", i, reclite_status_name(status));
+    reclite_model_close(model);
+    bytes[i] ^= 0x10;
+  }
+  CHECK(rejected == (length + 96) / 97);
+  for (long cut = 0; cut < length; cut += length / 7) {
+    reclite_model *model = NULL;
+    CHECK_STATUS(reclite_model_open_buffer(bytes, (size_t)cut, RECLITE_OPEN_COPY, &model), RECLITE_E_BAD_MODEL);
+  }
+  free(bytes);
+}
+
+static void test_zero_allocations(reclite_model *model) {
+  size_t arena_size = reclite_model_arena_size(model);
+  void *arena = malloc(arena_size);
+  reclite_session *session = NULL;
+  CHECK_STATUS(reclite_session_create(model, arena, arena_size - 1, &session), RECLITE_E_ARENA_TOO_SMALL);
+  CHECK(strstr(reclite_last_error(), "needs") != NULL);
+  CHECK_STATUS(reclite_session_create(model, arena, arena_size, &session), RECLITE_OK);
+
+  float scores[CANDIDATES], top_scores[K];
+  int64_t ids[K];
+  size_t n = 0;
+  CHECK_STATUS(serve(session, 1, scores, ids, top_scores, &n), RECLITE_OK); /* warm-up */
+
+  atomic_store(&allocations, 0);
+  atomic_store(&counting, 1);
+  int calls = 0;
+  for (int i = 0; i < 500; i++) {
+    reclite_status status = serve(session, 1 + i % 60, scores, ids, top_scores, &n);
+    calls += 2;
+    if (status != RECLITE_OK) failures++;
+  }
+  /* Error paths must not allocate either. */
+  reclite_request request = RECLITE_REQUEST_INIT(3);
+  reclite_status bad_k = reclite_recommend(session, &request, 0, NULL, 0, ids, top_scores, &n);
+  reclite_status bad_ids = reclite_score(session, &request, NULL, 5, scores);
+  atomic_store(&counting, 0);
+  long counted = atomic_load(&allocations);
+
+  CHECK(bad_k == RECLITE_E_INVALID_ARGUMENT && bad_ids == RECLITE_E_INVALID_ARGUMENT);
+  CHECK(counted == 0);
+  printf("arena: %zu bytes; heap allocations during %d score/recommend calls (+2 failing calls): %ld\n",
+         arena_size, calls, counted);
+  reclite_session_close(session);
+  free(arena);
+}
+
+struct worker {
+  reclite_model *model;
+  int64_t ids[60][K];
+  float scores[60][K];
+  reclite_status status;
+};
+
+static void *work(void *argument) {
+  struct worker *w = argument;
+  reclite_session *session = NULL;
+  w->status = reclite_session_create(w->model, NULL, 0, &session);
+  float scores[CANDIDATES];
+  size_t n = 0;
+  for (int round = 0; round < 20 && w->status == RECLITE_OK; round++)
+    for (int u = 0; u < 60 && w->status == RECLITE_OK; u++)
+      w->status = serve(session, u + 1, scores, w->ids[u], w->scores[u], &n);
+  reclite_session_close(session);
+  return NULL;
+}
+
+static void test_threads_share_a_model(reclite_model *model) {
+  static struct worker workers[3];
+  pthread_t threads[3];
+  for (int t = 0; t < 3; t++) {
+    workers[t].model = model;
+    CHECK(pthread_create(&threads[t], NULL, work, &workers[t]) == 0);
+  }
+  for (int t = 0; t < 3; t++) pthread_join(threads[t], NULL);
+  for (int t = 0; t < 3; t++) {
+    CHECK(workers[t].status == RECLITE_OK);
+    CHECK(memcmp(workers[t].ids, workers[0].ids, sizeof workers[0].ids) == 0);
+    CHECK(memcmp(workers[t].scores, workers[0].scores, sizeof workers[0].scores) == 0);
+  }
+}
+
+static void test_requests(reclite_model *model) {
+  reclite_session *session = NULL;
+  CHECK_STATUS(reclite_session_create(model, NULL, 0, &session), RECLITE_OK);
+  reclite_model_info info = RECLITE_MODEL_INFO_INIT;
+  CHECK_STATUS(reclite_model_get_info(model, &info), RECLITE_OK);
+  CHECK(info.catalog_size == 200 && info.user_count == 50 && info.arena_bytes == reclite_model_arena_size(model));
+
+  /* k larger than the catalog returns the whole catalog, best first. */
+  int64_t *ids = malloc(500 * sizeof *ids);
+  float *scores = malloc(500 * sizeof *scores);
+  size_t n = 0;
+  reclite_request request = RECLITE_REQUEST_INIT(7);
+  CHECK_STATUS(reclite_recommend(session, &request, 500, NULL, 0, ids, scores, &n), RECLITE_OK);
+  CHECK(n == 200);
+  for (size_t i = 1; i < n; i++) CHECK(scores[i - 1] >= scores[i]);
+
+  /* An unknown user gets the popularity fallback (items 1, 2, 3, ...). */
+  reclite_request stranger = RECLITE_REQUEST_INIT(-5);
+  int64_t exclude[1] = {2};
+  CHECK_STATUS(reclite_recommend(session, &stranger, 3, exclude, 1, ids, scores, &n), RECLITE_OK);
+  CHECK(n == 3 && ids[0] == 1 && ids[1] == 3 && ids[2] == 4);
+  CHECK(reclite_model_item_title(model, 3) != NULL && strstr(reclite_model_item_title(model, 3), "Sample item 3") != NULL);
+
+  /* Impossible arguments: a status and a message, never a crash. */
+  CHECK_STATUS(reclite_recommend(session, &request, 0, NULL, 0, ids, scores, &n), RECLITE_E_INVALID_ARGUMENT);
+  CHECK(strcmp(reclite_session_last_error(session), "k must be at least 1") == 0);
+  CHECK_STATUS(reclite_recommend(session, NULL, 3, NULL, 0, ids, scores, &n), RECLITE_E_INVALID_ARGUMENT);
+  CHECK_STATUS(reclite_recommend(session, &request, 3, NULL, 2, ids, scores, &n), RECLITE_E_INVALID_ARGUMENT);
+  CHECK_STATUS(reclite_score(session, &request, ids, (size_t)-1, scores), RECLITE_E_INVALID_ARGUMENT);
+  CHECK_STATUS(reclite_score(NULL, &request, ids, 1, scores), RECLITE_E_INVALID_ARGUMENT);
+  reclite_request old = request;
+  old.struct_size = 4;
+  CHECK_STATUS(reclite_score(session, &old, ids, 1, scores), RECLITE_E_STRUCT_SIZE);
+  uint32_t hour = 0;
+  CHECK_STATUS(reclite_model_find_feature(model, "hour", &hour), RECLITE_OK);
+  CHECK(hour == 2);
+  CHECK_STATUS(reclite_model_find_feature(model, "weekday", &hour), RECLITE_E_INVALID_ARGUMENT);
+  reclite_context_value wrong = {0, 3};
+  request.context = &wrong;
+  request.context_count = 1;
+  CHECK_STATUS(reclite_score(session, &request, ids, 1, scores), RECLITE_E_INVALID_ARGUMENT);
+  free(ids);
+  free(scores);
+  reclite_session_close(session);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s SAMPLE_MODEL\n", argv[0]);
+    return 2;
+  }
+  test_versions();
+  test_bad_files("/tmp");
+  test_corrupted_copies(argv[1]);
+  reclite_model *model = NULL;
+  CHECK_STATUS(reclite_model_open(argv[1], &model), RECLITE_OK);
+  if (model == NULL) return 1;
+  test_zero_allocations(model);
+  test_requests(model);
+  test_threads_share_a_model(model);
+  reclite_model_close(model);
+  if (failures > 0) {
+    fprintf(stderr, "test_capi: %d check(s) failed\n", failures);
+    return 1;
+  }
+  printf("test_capi: all checks passed\n");
+  return 0;
+}
