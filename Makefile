@@ -19,8 +19,8 @@ CC ?= cc
 CLANGXX ?= clang++
 HOST_TARGET ?= x86_64-unknown-linux-gnu
 
-EMBEDDED := -enable-experimental-feature Embedded -wmo -parse-as-library -Osize
-SHIM_FLAGS := -O2 -fPIC -fno-exceptions -fno-rtti -std=c++17 -Wno-deprecated-declarations \
+EMBEDDED := -enable-experimental-feature Embedded -wmo -parse-as-library -Osize -Xfrontend -function-sections
+SHIM_FLAGS := -O2 -fPIC -ffunction-sections -fdata-sections -fno-exceptions -fno-rtti -std=c++17 -Wno-deprecated-declarations \
               -ISources/CRecLiteFormat -ISources/CRecLiteFormat/include
 RUNTIME_SOURCES := $(shell find Sources/RecLiteRuntime -name '*.swift' | sort)
 CAPI_SOURCES := $(shell find Sources/RecLiteC -name '*.swift' | sort)

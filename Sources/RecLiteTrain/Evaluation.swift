@@ -37,7 +37,7 @@ public struct EvaluationResult: Sendable, Codable {
   public var hr10: Double { at(10)?.hr ?? .nan }
 }
 
-public struct EvaluationOptions: Sendable {
+public struct EvaluationOptions: Sendable, Codable, Equatable {
   public var cutoffs: [Int] = [5, 10, 20]
   /// Sampled negatives per held-out positive for AUC / log-loss.
   public var negativesPerPositive: Int = 4

@@ -1,5 +1,5 @@
 /// Column names for a generic interactions CSV with a header row.
-public struct InteractionColumns: Sendable {
+public struct InteractionColumns: Sendable, Codable, Equatable {
   public var user: String
   public var item: String
   /// Optional rating column (any number; `minRating` filters on it).

@@ -1,3 +1,0 @@
-import Testing
-@testable import RecLiteTrain
-@Test func placeholder() { #expect(true) }
