@@ -49,6 +49,8 @@ let package = Package(
       dependencies: ["RecLiteRuntime", "RecLiteWriter", "RecLiteC", "CRecLite", "CRecLiteFormat"]
     ),
     .testTarget(name: "RecLiteTrainTests", dependencies: ["RecLiteTrain"]),
+    // Runs the built `reclite` binary as a user would.
+    .testTarget(name: "RecLiteCLITests", dependencies: ["reclite"]),
   ],
   cxxLanguageStandard: .cxx17
 )
