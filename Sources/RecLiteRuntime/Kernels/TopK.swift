@@ -18,10 +18,11 @@ public struct TopKHeap {
     self.capacity = capacity
   }
 
-  /// Sort key of a score: larger scores give larger keys; NaN ranks last.
+  /// Sort key of a score: larger scores give larger keys; NaN ranks last;
+  /// -0 and +0 are the same score.
   @inline(__always)
   public static func key(score: Float, row: Int) -> UInt64 {
-    let bits = score.isNaN ? 0 : score.bitPattern
+    let bits = score == 0 ? 0 : score.bitPattern
     let ordered = score.isNaN ? 0 : (bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000)
     return UInt64(ordered) << 32 | UInt64(UInt32.max - UInt32(truncatingIfNeeded: row))
   }
