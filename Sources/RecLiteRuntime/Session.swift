@@ -105,14 +105,27 @@ public final class Session {
     itemIDs: UnsafePointer<Int64>, count: Int, scores: UnsafeMutablePointer<Float>
   ) throws(RecLiteError) {
     let item = graph.features[graph.itemFeature]
-    let rows = executor.ints(item.input)
-    let output = executor.floats(graph.scoreOutput)
+    try forEachScore(
+      count: count, output: graph.scoreOutput,
+      row: { Int32(truncatingIfNeeded: item.rowOrOOV(of: itemIDs[$0])) }, take: { scores[$0] = $1 })
+  }
+
+  /// Scores `count` candidates in chunks of at most `maxBatch`: `row(i)` gives
+  /// candidate i's item row, `take(i, score)` receives its score (read from
+  /// tensor `output`). The request ops must already have run. Non-escaping
+  /// closures: nothing is allocated.
+  @inline(__always)
+  private func forEachScore(
+    count: Int, output: Int, row: (Int) -> Int32, take: (Int, Float) -> Void
+  ) throws(RecLiteError) {
+    let rows = executor.ints(graph.features[graph.itemFeature].input)
+    let scores = executor.floats(output)
     var start = 0
     while start < count {
       let n = min(graph.maxBatch, count - start)
-      for i in 0..<n { rows[i] = Int32(truncatingIfNeeded: item.rowOrOOV(of: itemIDs[start + i])) }
+      for i in 0..<n { rows[i] = row(start + i) }
       try executor.run(graph.candidateOps, rows: n)
-      for i in 0..<n { scores[start + i] = output[i] }
+      for i in 0..<n { take(start + i, scores[i]) }
       start += n
     }
   }
@@ -143,20 +156,11 @@ public final class Session {
     }
     let keys = UnsafeMutableRawPointer(idsOut).assumingMemoryBound(to: UInt64.self)
     var heap = TopKHeap(storage: keys, capacity: capacity)
-    let item = graph.features[catalog.feature]
-    let rows = executor.ints(item.input)
-    let output = executor.floats(graph.input(graph.ops[graph.topKOp], 0))
-    var start = 0
-    while start < catalogSize {
-      let n = min(graph.maxBatch, catalogSize - start)
-      for i in 0..<n { rows[i] = Int32(truncatingIfNeeded: start + i) }
-      try executor.run(graph.candidateOps, rows: n)
-      for i in 0..<n where !isExcluded(excluded, start + i) {
-        heap.offer(score: output[i], row: start + i)
-      }
-      start += n
-    }
+    try forEachScore(
+      count: catalogSize, output: graph.input(graph.ops[graph.topKOp], 0), row: { Int32(truncatingIfNeeded: $0) },
+      take: { row, score in if !isExcluded(excluded, row) { heap.offer(score: score, row: row) } })
     heap.sortDescending()
+    let item = graph.features[catalog.feature]
     for i in 0..<heap.count {
       let key = keys[i]
       scoresOut?[i] = TopKHeap.score(of: key)
@@ -181,17 +185,10 @@ public final class Session {
         n += 1
       }
     }
+    try forEachScore(
+      count: n, output: graph.input(graph.ops[graph.topKOp], 0), row: { Int32(truncatingIfNeeded: idsOut[$0]) },
+      take: { scoresOut?[$0] = $1 })
     let item = graph.features[catalog.feature]
-    let rows = executor.ints(item.input)
-    let output = executor.floats(graph.input(graph.ops[graph.topKOp], 0))
-    var start = 0
-    while start < n {
-      let chunk = min(graph.maxBatch, n - start)
-      for i in 0..<chunk { rows[i] = Int32(truncatingIfNeeded: idsOut[start + i]) }
-      try executor.run(graph.candidateOps, rows: chunk)
-      for i in 0..<chunk { scoresOut?[start + i] = output[i] }
-      start += chunk
-    }
     for i in 0..<n { idsOut[i] = item.value(ofRow: Int(idsOut[i])) }
     return n
   }

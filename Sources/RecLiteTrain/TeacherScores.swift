@@ -11,8 +11,10 @@ public protocol TeacherScores: Sendable {
 }
 
 /// Teacher logits for every (user, catalog item) pair, computed once from a scorer:
-/// `[userCount][itemCount]` floats (24 MB for ml-latest-small).
-public struct DenseTeacherScores: TeacherScores {
+/// `[userCount][itemCount]` floats (24 MB for ml-latest-small). It is also a `Scorer` (a table
+/// lookup), so the pipeline evaluates the teacher from the same matrix instead of re-running it.
+public struct DenseTeacherScores: TeacherScores, Scorer {
+  public var scoresAreLogits: Bool { true }
   public let userCount: Int
   public let itemCount: Int
   public let logits: [Float]
@@ -30,6 +32,14 @@ public struct DenseTeacherScores: TeacherScores {
   }
 
   public func logit(user: Int, item: Int) -> Float? { logits[user * itemCount + item] }
+
+  /// Rows of known users only (the matrix has no OOV row).
+  public func scoreAll(userRow: Int, into scores: UnsafeMutableBufferPointer<Float>) {
+    precondition(userRow < userCount, "DenseTeacherScores has no OOV user row")
+    logits.withUnsafeBufferPointer { all in
+      for i in 0..<itemCount { scores[i] = all[userRow * itemCount + i] }
+    }
+  }
 
   public func topItems(user: Int, k: Int, train: UserItems) -> [Int] {
     logits.withUnsafeBufferPointer { all in

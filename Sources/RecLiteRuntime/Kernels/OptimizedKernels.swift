@@ -57,27 +57,8 @@ public enum OptimizedKernels {
     _ w: UnsafeRawPointer, _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer, _ x2: UnsafeRawPointer,
     _ x3: UnsafeRawPointer, count: Int
   ) -> SIMD4<Float> {
-    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-    var i = 0
-    while i + 8 <= count {
-      let offset = i * 4
-      let wv = w.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-      a0 += wv * x0.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-      a1 += wv * x1.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-      a2 += wv * x2.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-      a3 += wv * x3.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-      i += 8
-    }
-    var sums = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
-    while i < count {
-      let offset = i * 4
-      let wv = w.loadUnaligned(fromByteOffset: offset, as: Float.self)
-      sums += wv * SIMD4<Float>(
-        x0.loadUnaligned(fromByteOffset: offset, as: Float.self), x1.loadUnaligned(fromByteOffset: offset, as: Float.self),
-        x2.loadUnaligned(fromByteOffset: offset, as: Float.self), x3.loadUnaligned(fromByteOffset: offset, as: Float.self))
-      i += 1
-    }
-    return sums
+    dot4(w, x0, x1, x2, x3, count: count, weights8: { w.loadUnaligned(fromByteOffset: $0 * 4, as: SIMD8<Float>.self) },
+         weight: { w.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) })
   }
 
   /// Four dot products of one int8 weight row (raw codes) with four input rows.
@@ -86,11 +67,22 @@ public enum OptimizedKernels {
     _ w: UnsafeRawPointer, _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer, _ x2: UnsafeRawPointer,
     _ x3: UnsafeRawPointer, count: Int
   ) -> SIMD4<Float> {
+    dot4(w, x0, x1, x2, x3, count: count,
+         weights8: { SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: w.loadUnaligned(fromByteOffset: $0, as: SIMD8<Int8>.self))) },
+         weight: { Float(w.loadUnaligned(fromByteOffset: $0, as: Int8.self)) })
+  }
+
+  /// Four dot products of a weight row, read as floats by `weights8` (8 at
+  /// element i) and `weight` (one at element i), with four float32 input rows.
+  @inline(__always)
+  static func dot4(
+    _ w: UnsafeRawPointer, _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer, _ x2: UnsafeRawPointer,
+    _ x3: UnsafeRawPointer, count: Int, weights8: (Int) -> SIMD8<Float>, weight: (Int) -> Float
+  ) -> SIMD4<Float> {
     var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
     var i = 0
     while i + 8 <= count {
-      let codes = w.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self)
-      let wv = SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: codes))
+      let wv = weights8(i)
       let offset = i * 4
       a0 += wv * x0.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
       a1 += wv * x1.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
@@ -100,14 +92,21 @@ public enum OptimizedKernels {
     }
     var sums = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
     while i < count {
-      let wv = Float(w.loadUnaligned(fromByteOffset: i, as: Int8.self))
-      let offset = i * 4
-      sums += wv * SIMD4<Float>(
-        x0.loadUnaligned(fromByteOffset: offset, as: Float.self), x1.loadUnaligned(fromByteOffset: offset, as: Float.self),
-        x2.loadUnaligned(fromByteOffset: offset, as: Float.self), x3.loadUnaligned(fromByteOffset: offset, as: Float.self))
+      sums += weight(i) * column(x0, x1, x2, x3, i)
       i += 1
     }
     return sums
+  }
+
+  /// Element i of four input rows.
+  @inline(__always)
+  static func column(
+    _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer, _ x2: UnsafeRawPointer, _ x3: UnsafeRawPointer, _ i: Int
+  ) -> SIMD4<Float> {
+    let offset = i * 4
+    return SIMD4<Float>(
+      x0.loadUnaligned(fromByteOffset: offset, as: Float.self), x1.loadUnaligned(fromByteOffset: offset, as: Float.self),
+      x2.loadUnaligned(fromByteOffset: offset, as: Float.self), x3.loadUnaligned(fromByteOffset: offset, as: Float.self))
   }
 
   /// Σ_i x[i] of four input rows (for int8 zero points).
@@ -116,12 +115,7 @@ public enum OptimizedKernels {
     _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer, _ x2: UnsafeRawPointer, _ x3: UnsafeRawPointer, count: Int
   ) -> SIMD4<Float> {
     var sums = SIMD4<Float>()
-    for i in 0..<count {
-      let offset = i * 4
-      sums += SIMD4<Float>(
-        x0.loadUnaligned(fromByteOffset: offset, as: Float.self), x1.loadUnaligned(fromByteOffset: offset, as: Float.self),
-        x2.loadUnaligned(fromByteOffset: offset, as: Float.self), x3.loadUnaligned(fromByteOffset: offset, as: Float.self))
-    }
+    for i in 0..<count { sums += column(x0, x1, x2, x3, i) }
     return sums
   }
 }
