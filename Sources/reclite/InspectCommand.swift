@@ -29,7 +29,7 @@ struct InspectCommand: ParsableCommand {
 
   func run() throws {
     let opened = try Model.open(commandLinePath: model)
-    let summary = ModelSummary(model: opened, path: model)
+    let summary = InspectReport(model: opened, path: model)
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -3,7 +3,7 @@
 import RecLiteRuntime
 import RecLiteWriter
 
-struct ModelSummary: Codable {
+struct InspectReport: Codable {
   struct Feature: Codable {
     let index: Int
     let name: String
