@@ -9,6 +9,7 @@
 //   RecLiteC          @c @implementation of every function in include/reclite.h
 //   RecLiteWriter     host-only: builds .rlm files (FlatBuffers encoder + model builder)
 //   RecLiteTrain      host-only: data, layers with gradients, training, distillation, metrics
+//   RecLiteToolkit    host-only: export to .rlm, evaluation through the runtime, the pipeline
 //   reclite           the command-line tool
 import PackageDescription
 
@@ -37,10 +38,11 @@ let package = Package(
     .target(name: "RecLiteC", dependencies: ["RecLiteRuntime", "CRecLite"], exclude: ["exports.map"]),
     .target(name: "RecLiteWriter", dependencies: ["RecLiteRuntime", "CRecLiteFormat"]),
     .target(name: "RecLiteTrain"),
+    .target(name: "RecLiteToolkit", dependencies: ["RecLiteTrain", "RecLiteWriter", "RecLiteRuntime"]),
     .executableTarget(
       name: "reclite",
       dependencies: [
-        "RecLiteRuntime", "RecLiteWriter", "RecLiteTrain",
+        "RecLiteRuntime", "RecLiteWriter", "RecLiteTrain", "RecLiteToolkit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -49,6 +51,7 @@ let package = Package(
       dependencies: ["RecLiteRuntime", "RecLiteWriter", "RecLiteC", "CRecLite", "CRecLiteFormat"]
     ),
     .testTarget(name: "RecLiteTrainTests", dependencies: ["RecLiteTrain"]),
+    .testTarget(name: "RecLiteToolkitTests", dependencies: ["RecLiteToolkit", "RecLiteTrain", "RecLiteRuntime", "RecLiteWriter"]),
     // Runs the built `reclite` binary as a user would.
     .testTarget(name: "RecLiteCLITests", dependencies: ["reclite"]),
   ],

@@ -1,0 +1,101 @@
+// Evaluation through the runtime: a Scorer backed by an opened .rlm model, so
+// the metrics the toolkit prints are the metrics a device gets.
+
+import Foundation
+import RecLiteRuntime
+import RecLiteTrain
+
+public final class RuntimeScorer: Scorer, @unchecked Sendable {
+  public let model: RecLiteRuntime.Model
+  public let itemCount: Int
+  /// The runtime returns probabilities; they are turned back into logits for log-loss.
+  public var scoresAreLogits: Bool { true }
+  let userIds: [Int64]
+  let itemIds: [Int64]
+  /// A raw id the model does not know: scores the OOV user row.
+  let unknownUser: Int64
+  /// Sessions reused across calls; evaluation calls `scoreAll` from several threads.
+  private var idle: [Session] = []
+  private let lock = NSLock()
+
+  /// Opens model bytes with full verification; `userIds`/`itemIds` map dense rows back to raw ids.
+  public init(bytes: [UInt8], userIds: [Int64], itemIds: [Int64]) throws {
+    model = try bytes.withUnsafeBytes { raw in
+      guard let base = raw.baseAddress else { throw RecLiteError(.invalidArgument, "empty model") }
+      return try RecLiteRuntime.Model.open(buffer: base, length: raw.count, copy: true, verifyChecksum: true)
+    }
+    self.userIds = userIds
+    self.itemIds = itemIds
+    itemCount = itemIds.count
+    var candidate = Int64.min
+    while userIds.contains(candidate) { candidate += 1 }
+    unknownUser = candidate
+  }
+
+  private func withSession<T>(_ body: (Session) throws -> T) throws -> T {
+    lock.lock()
+    let session = idle.popLast()
+    lock.unlock()
+    let active = try session ?? Session(model: model, arena: nil, length: 0)
+    defer {
+      lock.lock()
+      idle.append(active)
+      lock.unlock()
+    }
+    return try body(active)
+  }
+
+  public func scoreAll(userRow: Int, into scores: UnsafeMutableBufferPointer<Float>) {
+    let user = userRow < userIds.count ? userIds[userRow] : unknownUser
+    do {
+      try withSession { session in
+        try itemIds.withUnsafeBufferPointer { ids in
+          try session.score(Request(userID: user), itemIDs: ids.baseAddress, count: ids.count, scores: scores.baseAddress)
+        }
+      }
+    } catch {
+      // A verified model scoring its own catalog cannot fail; make a bug loud rather than silent.
+      preconditionFailure("runtime scoring failed: \(error)")
+    }
+    for i in 0..<itemCount { scores[i] = Self.logit(scores[i]) }
+  }
+
+  /// log(p / (1 − p)), with p kept inside float32's open unit interval.
+  static func logit(_ p: Float) -> Float {
+    let clamped = min(max(p, 1e-7), 1 - 1e-7)
+    return log(clamped / (1 - clamped))
+  }
+}
+
+/// Latency of `recommend` through the runtime, one thread, one session.
+public struct RecommendLatency: Sendable, Codable {
+  public var meanMicroseconds: Double
+  public var medianMicroseconds: Double
+  public var p99Microseconds: Double
+  public var requests: Int
+
+  /// Times top-`k` for each user, excluding the items in `exclude[user]`, after one warm-up pass.
+  public static func measure(
+    _ model: RecLiteRuntime.Model, users: [Int64], exclude: [[Int64]], k: Int = 10
+  ) throws -> RecommendLatency {
+    let session = try Session(model: model, arena: nil, length: 0)
+    var ids = [Int64](repeating: 0, count: k)
+    var scores = [Float](repeating: 0, count: k)
+    var times: [Double] = []
+    for pass in 0..<2 {
+      for (index, user) in users.enumerated() {
+        let start = DispatchTime.now().uptimeNanoseconds
+        _ = try exclude[index].withUnsafeBufferPointer { ex in
+          try session.recommend(
+            Request(userID: user), k: k, excludeIDs: ex.baseAddress, excludeCount: ex.count, idsOut: &ids, scoresOut: &scores)
+        }
+        if pass == 1 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000) }
+      }
+    }
+    times.sort()
+    guard !times.isEmpty else { return RecommendLatency(meanMicroseconds: 0, medianMicroseconds: 0, p99Microseconds: 0, requests: 0) }
+    return RecommendLatency(
+      meanMicroseconds: times.reduce(0, +) / Double(times.count), medianMicroseconds: times[times.count / 2],
+      p99Microseconds: times[min(times.count - 1, Int(Double(times.count) * 0.99))], requests: times.count)
+  }
+}
