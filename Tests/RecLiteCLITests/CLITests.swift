@@ -87,6 +87,15 @@ func temporaryPath(_ name: String) -> String {
     #expect(missing.stderr.contains("RECLITE_E_IO: cannot open /no/such/file.rlm: No such file or directory"), "\(missing.stderr)")
   }
 
+  @Test func benchReportsLatency() throws {
+    let path = temporaryPath("sample.rlm")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    #expect(try reclite(["sample-model", path, "--users", "4", "--items", "30"]).status == 0)
+    let run = try reclite(["bench", path, "--requests", "20", "-k", "5"])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout.contains("30 items") && run.stdout.contains("recommend top-5 over 20 requests: mean"))
+  }
+
   @Test func helpTeaches() throws {
     let run = try reclite(["--help"])
     #expect(run.status == 0)
