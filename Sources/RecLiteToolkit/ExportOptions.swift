@@ -21,14 +21,26 @@ public struct ExportOptions: Sendable, Codable, Equatable {
     case int8
   }
 
+  /// Whether to precompute item-side work (first-layer item block, field sums) for every item.
+  public enum ItemPrecompute: String, Sendable, Codable, CaseIterable {
+    /// Precompute when the tables are at most three times the item embeddings they replace.
+    case auto
+    /// Always: fastest per candidate, largest file for wide first layers.
+    case always
+    /// Never: smallest file; each candidate runs its item block.
+    case never
+  }
+
   public var tables: Tables
   public var weights: Weights
+  public var precompute: ItemPrecompute
   /// Candidates the runtime scores per chunk.
   public var maxBatch: Int
 
-  public init(tables: Tables = .float32, weights: Weights = .float32, maxBatch: Int = 256) {
+  public init(tables: Tables = .float32, weights: Weights = .float32, precompute: ItemPrecompute = .auto, maxBatch: Int = 256) {
     self.tables = tables
     self.weights = weights
+    self.precompute = precompute
     self.maxBatch = maxBatch
   }
 

@@ -74,7 +74,8 @@ func expectSameScores(_ runtime: [[Float]], _ memory: [[Float]], tolerance: Floa
 }
 
 @Suite struct ExportTests {
-  @Test func deepFMExportScoresLikeTheModel() throws {
+  @Test(arguments: [ExportOptions.ItemPrecompute.always, .never])
+  func deepFMExportScoresLikeTheModel(precompute: ExportOptions.ItemPrecompute) throws {
     let dataset = try smallDataset()
     var model = DeepFM(config: DeepFMConfig(dim: 8, hidden: [12, 6]), userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, seed: 4)
     randomize(&model.userLinear, seed: 1)
@@ -84,7 +85,8 @@ func expectSameScores(_ runtime: [[Float]], _ memory: [[Float]], tolerance: Floa
     randomize(&model.userEmbedding, seed: 5)
     randomize(&model.itemEmbedding, seed: 6)
     model.globalBias = [0.2]
-    let bytes = try DeepFMExport.builder(model, context: context(dataset), options: .exact).serialize(maxBatch: 16)
+    let options = ExportOptions(precompute: precompute)
+    let bytes = try DeepFMExport.builder(model, context: context(dataset), options: options).serialize(maxBatch: 16)
     let users = dataset.userIds + [-1]
     let items = dataset.itemIds + [999_999]
     expectSameScores(
