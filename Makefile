@@ -29,7 +29,7 @@ LIB := $(BUILD)/lib
 BIN := $(BUILD)/bin
 CFLAGS_TEST := -std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude
 
-.PHONY: all demo test deps lib tool swift-test c-test check-exports check-generated example install clean
+.PHONY: all demo test deps lib tool swift-test c-test check-exports check-generated example fuzz install clean
 
 all: lib tool
 
@@ -73,7 +73,7 @@ tool:
 
 # ---- Tests -----------------------------------------------------------------
 
-test: deps check-generated swift-test lib tool c-test check-exports example
+test: deps check-generated swift-test lib tool c-test check-exports example fuzz
 	@echo "make test: all passed"
 
 swift-test:
@@ -113,6 +113,26 @@ $(BIN)/recommend: examples/c/recommend.c include/reclite.h $(LIB)/libreclite.so
 example: $(BIN)/recommend $(BUILD)/sample.rlm
 	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	  $(BIN)/recommend $(BUILD)/sample.rlm 7 10
+
+# libFuzzer + AddressSanitizer over model bytes (Tests/Fuzz), seeded with sample models.
+FUZZ_SECONDS ?= 45
+FUZZ := $(BUILD)/fuzz
+
+$(FUZZ)/format.o: Sources/CRecLiteFormat/format.cpp Sources/CRecLiteFormat/include/reclite_format.h
+	@mkdir -p $(@D)
+	$(CLANGXX) -g -O1 -fsanitize=address,fuzzer-no-link $(filter-out -O2,$(SHIM_FLAGS)) -c $< -o $@
+
+$(FUZZ)/fuzz-model: $(RUNTIME_SOURCES) Tests/Fuzz/FuzzModel.swift $(FUZZ)/format.o
+	$(SWIFTC) -parse-as-library -module-name RecLiteFuzz -O -g -sanitize=fuzzer,address \
+	  -I Sources/CRecLiteFormat/include $(RUNTIME_SOURCES) Tests/Fuzz/FuzzModel.swift $(FUZZ)/format.o -o $@
+
+fuzz: $(FUZZ)/fuzz-model tool
+	@rm -rf $(FUZZ)/corpus && mkdir -p $(FUZZ)/corpus
+	$(BIN)/reclite sample-model $(FUZZ)/corpus/small.rlm --users 3 --items 5 --dimension 4 > /dev/null
+	$(BIN)/reclite sample-model $(FUZZ)/corpus/int4.rlm --users 3 --items 9 --dimension 8 --item-encoding int4 > /dev/null
+	$(BIN)/reclite sample-model $(FUZZ)/corpus/f16.rlm --users 2 --items 17 --dimension 8 --item-encoding float16 > /dev/null
+	cd $(FUZZ) && ./fuzz-model -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -print_final_stats=1 corpus 2>&1 | \
+	  grep -E 'stat::number_of_executed_units|stat::new_units_added|ERROR|SUMMARY' ; exit $${PIPESTATUS[0]}
 
 # ---- Demo ------------------------------------------------------------------
 
