@@ -15,6 +15,6 @@ struct RecLiteCommand: ParsableCommand {
 
       Start with `reclite sample-model demo.rlm` and `reclite inspect demo.rlm`.
       """,
-    subcommands: [InspectCommand.self, BenchCommand.self, SampleModelCommand.self]
+    subcommands: [RecommendCommand.self, InspectCommand.self, BenchCommand.self, SampleModelCommand.self]
   )
 }

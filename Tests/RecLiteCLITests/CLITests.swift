@@ -96,6 +96,25 @@ func temporaryPath(_ name: String) -> String {
     #expect(run.stdout.contains("30 items") && run.stdout.contains("recommend top-5 over 20 requests: mean"))
   }
 
+  @Test func recommendPrintsTitlesAndHandlesColdStart() throws {
+    let path = temporaryPath("sample.rlm")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    #expect(try reclite(["sample-model", path, "--users", "4", "--items", "30"]).status == 0)
+    let known = try reclite(["recommend", path, "--user", "2", "-k", "3", "--context", "hour=20"])
+    #expect(known.status == 0, "\(known.stderr)")
+    #expect(known.stdout.contains("top 3 for user 2:") && known.stdout.contains("Sample item"))
+    let cold = try reclite(["recommend", path, "--user", "999", "-k", "2", "--exclude", "1"])
+    #expect(cold.stdout.contains("unknown user: most popular items"))
+    #expect(cold.stdout.contains("Sample item 2 ") && !cold.stdout.contains("Sample item 1 "))
+    let json = try reclite(["recommend", path, "--user", "2", "-k", "4", "--json"])
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+    #expect((object["items"] as? [[String: Any]])?.count == 4)
+    let badContext = try reclite(["recommend", path, "--user", "2", "--context", "weekday=1"])
+    #expect(badContext.status == 1 && badContext.stderr.contains("no context feature \"weekday\" (it has: hour)"))
+    let badExclude = try reclite(["recommend", path, "--user", "2", "--exclude", "1,x"])
+    #expect(badExclude.status == 1 && badExclude.stderr.contains("\"x\" is not an integer id"))
+  }
+
   @Test func helpTeaches() throws {
     let run = try reclite(["--help"])
     #expect(run.status == 0)
