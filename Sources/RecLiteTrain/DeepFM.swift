@@ -135,11 +135,9 @@ public struct DeepFM: TrainableModel {
     }
     for b in 0..<count { ws.years[b] = features.yearBucket[Int(items[b])] }
     EmbeddingLayer.forward(table: userEmbedding, dim: d, rows: users, count: count, into: &ws.activations[0], stride: width, offset: 0)
-    EmbeddingLayer.forward(table: itemEmbedding, dim: d, rows: items, count: count, into: &ws.activations[0], stride: width, offset: d)
-    EmbeddingBagLayer.forward(
-      table: genreEmbedding, dim: d, bagOffsets: features.genreOffsets, bagRows: features.genreRows,
-      bags: items, count: count, into: &ws.activations[0], stride: width, offset: 2 * d)
-    EmbeddingLayer.forward(table: yearEmbedding, dim: d, rows: ws.years, count: count, into: &ws.activations[0], stride: width, offset: 3 * d)
+    ItemFields.embed(
+      item: itemEmbedding, genre: genreEmbedding, year: yearEmbedding, dim: d, features: features,
+      rows: Array(items[0..<count]), into: &ws.activations[0], stride: width, offset: d)
 
     // First-order terms are 1-wide embeddings: reuse the same layers with dim 1.
     var part = [Float](repeating: 0, count: count)

@@ -32,15 +32,12 @@ public struct DeepFMScorer: Scorer {
     let first = model.mlp[0]
     firstOutputs = first.outputs
 
-    // Item fields side by side: [n][3d] = (item, genres, year).
+    // Item fields side by side: [n][3d] = (item, genres, year), built like the exporter does.
     let rows = (0..<n).map { Int32($0) }
     let years = rows.map { model.features.yearBucket[Int($0)] }
-    var x = [Float](repeating: 0, count: n * 3 * d)
-    EmbeddingLayer.forward(table: model.itemEmbedding, dim: d, rows: rows, count: n, into: &x, stride: 3 * d, offset: 0)
-    EmbeddingBagLayer.forward(
-      table: model.genreEmbedding, dim: d, bagOffsets: model.features.genreOffsets,
-      bagRows: model.features.genreRows, bags: rows, count: n, into: &x, stride: 3 * d, offset: d)
-    EmbeddingLayer.forward(table: model.yearEmbedding, dim: d, rows: years, count: n, into: &x, stride: 3 * d, offset: 2 * d)
+    let x = ItemFields.embed(
+      item: model.itemEmbedding, genre: model.genreEmbedding, year: model.yearEmbedding, dim: d,
+      features: model.features, rows: rows)
 
     var genreLinear = [Float](repeating: 0, count: n)
     EmbeddingBagLayer.forward(

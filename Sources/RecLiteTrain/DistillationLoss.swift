@@ -1,4 +1,5 @@
-/// Knobs of the distillation loss (defaults from the validation sweep in the pipeline notes).
+/// Knobs of the distillation loss. Defaults are the validation-sweep choice (see
+/// `PipelineDefaults`): α 0.5, T 1, soft labels on positives and sampled negatives, top-K 0, β 0.
 public struct DistillationOptions: Sendable, Codable, Equatable {
   /// Weight of the hard-label BCE; 1 − α goes to the soft-label term.
   public var alpha: Float
@@ -11,7 +12,7 @@ public struct DistillationOptions: Sendable, Codable, Equatable {
   /// λ of the RD position weights w_r ∝ exp(−r/λ).
   public var lambda: Double
 
-  public init(alpha: Float = 0.5, temperature: Float = 2, topK: Int = 20, beta: Float = 0, lambda: Double = 5) {
+  public init(alpha: Float = 0.5, temperature: Float = 1, topK: Int = 0, beta: Float = 0, lambda: Double = 5) {
     self.alpha = alpha
     self.temperature = temperature
     self.topK = topK

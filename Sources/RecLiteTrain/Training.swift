@@ -9,12 +9,18 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
   /// Early stopping: stop after this many epochs without a better validation NDCG@10 and keep
   /// the best epoch's weights. 0 disables validation (train all epochs, keep the last).
   public var patience: Int
+  /// First epoch whose weights are validated (earlier ones are never kept). Validation costs a
+  /// full ranking of the catalog for every user, as much as a training epoch for the teacher, and
+  /// the first epochs are never the best, so skipping them saves time and avoids picking one of
+  /// them on a noisy validation score.
+  public var validateFrom: Int
   public var seed: UInt64
 
   public init(
     epochs: Int = 20, batchSize: Int = 512, learningRate: Float = 0.002, l2: Float = 1e-6,
-    negatives: Int = 4, patience: Int = 2, seed: UInt64 = 1
+    negatives: Int = 4, patience: Int = 2, validateFrom: Int = 1, seed: UInt64 = 1
   ) {
+    self.validateFrom = validateFrom
     self.epochs = epochs
     self.batchSize = batchSize
     self.learningRate = learningRate
@@ -119,7 +125,9 @@ public func train<Model: TrainableModel>(
     let meanLoss = totalLoss / Double(max(1, examples.count))
     var record = EpochRecord(epoch: epoch, loss: meanLoss, validationNDCG10: nil, seconds: 0)
     var extra = ""
-    if options.patience > 0 {
+    if options.patience > 0 && epoch < options.validateFrom && epoch < options.epochs {
+      extra = "(validation from epoch \(options.validateFrom))"
+    } else if options.patience > 0 {
       let validation = evaluate(model.makeScorer(), split: split, on: .validation, options: EvaluationOptions(cutoffs: [10], negativesPerPositive: 0))
       record.validationNDCG10 = validation.ndcg10
       extra = "val NDCG@10 \(format(validation.ndcg10, 4)) (\(format(validation.seconds, 1))s)"

@@ -118,11 +118,9 @@ public struct TwoTower: TrainableModel {
     ws.userActivations[0] = [Float](repeating: 0, count: count * e)
     ws.itemActivations[0] = [Float](repeating: 0, count: count * 3 * e)
     EmbeddingLayer.forward(table: userEmbedding, dim: e, rows: users, count: count, into: &ws.userActivations[0], stride: e, offset: 0)
-    EmbeddingLayer.forward(table: itemEmbedding, dim: e, rows: items, count: count, into: &ws.itemActivations[0], stride: 3 * e, offset: 0)
-    EmbeddingBagLayer.forward(
-      table: genreEmbedding, dim: e, bagOffsets: features.genreOffsets, bagRows: features.genreRows,
-      bags: items, count: count, into: &ws.itemActivations[0], stride: 3 * e, offset: e)
-    EmbeddingLayer.forward(table: yearEmbedding, dim: e, rows: ws.years, count: count, into: &ws.itemActivations[0], stride: 3 * e, offset: 2 * e)
+    ItemFields.embed(
+      item: itemEmbedding, genre: genreEmbedding, year: yearEmbedding, dim: e, features: features,
+      rows: Array(items[0..<count]), into: &ws.itemActivations[0], stride: 3 * e, offset: 0)
     MLP.forward(userTower, batch: count, activations: &ws.userActivations)
     MLP.forward(itemTower, batch: count, activations: &ws.itemActivations)
     if logits.count < count { logits = [Float](repeating: 0, count: count) }
@@ -167,19 +165,7 @@ public struct TwoTower: TrainableModel {
   }
 
   /// Item vectors `[itemCount][outputDim]` for the whole catalog: what the exporter precomputes.
-  public func catalogItemVectors() -> [Float] {
-    let e = config.embeddingDim, n = itemCount
-    let rows = (0..<n).map { Int32($0) }
-    let years = rows.map { features.yearBucket[Int($0)] }
-    var acts: [[Float]] = [[Float](repeating: 0, count: n * 3 * e)]
-    EmbeddingLayer.forward(table: itemEmbedding, dim: e, rows: rows, count: n, into: &acts[0], stride: 3 * e, offset: 0)
-    EmbeddingBagLayer.forward(
-      table: genreEmbedding, dim: e, bagOffsets: features.genreOffsets, bagRows: features.genreRows,
-      bags: rows, count: n, into: &acts[0], stride: 3 * e, offset: e)
-    EmbeddingLayer.forward(table: yearEmbedding, dim: e, rows: years, count: n, into: &acts[0], stride: 3 * e, offset: 2 * e)
-    MLP.forward(itemTower, batch: n, activations: &acts)
-    return Array(acts[itemTower.count][0..<(n * config.outputDim)])
-  }
+  public func catalogItemVectors() -> [Float] { itemVectors(rows: (0..<itemCount).map { Int32($0) }) }
 }
 
 /// Catalog scorer for a two-tower model: item vectors and biases precomputed, one mat-vec per user.
