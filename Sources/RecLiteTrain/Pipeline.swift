@@ -135,9 +135,31 @@ public enum ModelName {
   public static let distilledTwoTower = "two-tower-distilled"
 }
 
+/// A trained model, for whoever deploys it.
+public enum TrainedModel: Sendable {
+  case deepFM(DeepFM)
+  case twoTower(TwoTower)
+
+  public var inMemoryScorer: any Scorer {
+    switch self {
+    case .deepFM(let model): return model.makeScorer()
+    case .twoTower(let model): return model.makeScorer()
+    }
+  }
+}
+
+/// Turns each trained model into the scorer the report evaluates. The toolkit exports the model
+/// to a .rlm file and scores it through the runtime, so the reported metrics are those of the
+/// deployed file; without a deployment the in-memory models are evaluated.
+public protocol ModelDeployment: AnyObject {
+  /// Called once per trained model, after the data set and split are known.
+  func deploy(_ model: TrainedModel, name: String, seed: UInt64, dataset: Dataset, split: Split) throws -> any Scorer
+}
+
 /// Runs the whole chain: load → split → teacher → students with and without distillation →
 /// evaluation of everything (popularity included) on validation and test, for every seed.
-public func runPipeline(_ config: PipelineConfig) throws -> PipelineResult {
+/// Distillation always uses the in-memory teacher's logits.
+public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? = nil) throws -> PipelineResult {
   let started = DispatchTime.now()
   let log = ProgressBar(label: "pipeline", enabled: config.progress)
   let raw = try config.data.load(minRating: config.minRating)
@@ -182,19 +204,23 @@ public func runPipeline(_ config: PipelineConfig) throws -> PipelineResult {
         initial, split: split, options: options, progress: config.progress ? ProgressBar(label: "teacher") : nil)
       teacherModel = model
       let matrix = DenseTeacherScores(scorer: model.makeScorer(), userCount: dataset.userCount)
-      record(ModelName.teacher, matrix, parameters: model.parameterCount, history: history, trainSeconds: history.seconds)
+      let evaluated = try deployment?.deploy(.deepFM(model), name: ModelName.teacher, seed: seed, dataset: dataset, split: split) ?? matrix
+      record(ModelName.teacher, evaluated, parameters: model.parameterCount, history: history, trainSeconds: history.seconds)
       teacherScores = matrix
     }
 
     func trainStudent<M: TrainableModel>(
-      _ name: String, _ initial: M, _ options: TrainingOptions, distill: DistillationOptions?
-    ) -> M {
+      _ name: String, _ initial: M, _ options: TrainingOptions, distill: DistillationOptions?,
+      as trained: (M) -> TrainedModel
+    ) throws -> M {
       var options = options
       options.seed = seed
       let (model, history) = train(
         initial, split: split, options: options, teacher: distill == nil ? nil : teacherScores,
         distillation: distill, progress: config.progress ? ProgressBar(label: name) : nil)
-      record(name, model.makeScorer(), parameters: model.parameterCount, history: history, trainSeconds: history.seconds)
+      let scorer = try deployment?.deploy(trained(model), name: name, seed: seed, dataset: dataset, split: split)
+        ?? model.makeScorer()
+      record(name, scorer, parameters: model.parameterCount, history: history, trainSeconds: history.seconds)
       return model
     }
     let studentInit = DeepFM(
@@ -203,11 +229,12 @@ public func runPipeline(_ config: PipelineConfig) throws -> PipelineResult {
     let towerInit = TwoTower(
       config: config.twoTower, userCount: dataset.userCount, itemCount: dataset.itemCount,
       features: dataset.features, seed: seed &+ 2)
-    let student = trainStudent(ModelName.student, studentInit, config.studentTraining, distill: nil)
-    let distilled = trainStudent(ModelName.distilledStudent, studentInit, config.studentTraining, distill: config.distillation)
-    let tower = trainStudent(ModelName.twoTower, towerInit, config.twoTowerTraining, distill: nil)
-    let distilledTower = trainStudent(
-      ModelName.distilledTwoTower, towerInit, config.twoTowerTraining, distill: config.twoTowerDistillation)
+    let student = try trainStudent(ModelName.student, studentInit, config.studentTraining, distill: nil, as: TrainedModel.deepFM)
+    let distilled = try trainStudent(
+      ModelName.distilledStudent, studentInit, config.studentTraining, distill: config.distillation, as: TrainedModel.deepFM)
+    let tower = try trainStudent(ModelName.twoTower, towerInit, config.twoTowerTraining, distill: nil, as: TrainedModel.twoTower)
+    let distilledTower = try trainStudent(
+      ModelName.distilledTwoTower, towerInit, config.twoTowerTraining, distill: config.twoTowerDistillation, as: TrainedModel.twoTower)
 
     var comparisons: [String: PairedComparison] = [:]
     for (a, b) in comparisonPairs(hasTeacher: teacherModel != nil) {

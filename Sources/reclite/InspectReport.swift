@@ -1,6 +1,7 @@
 // A plain description of an opened model, for `reclite inspect` (text and JSON).
 
 import RecLiteRuntime
+import RecLiteToolkit
 import RecLiteWriter
 
 struct InspectReport: Codable {
@@ -163,18 +164,5 @@ extension String {
     var s = Substring(self)
     while s.last == " " { s = s.dropLast() }
     return String(s)
-  }
-}
-
-extension Int {
-  /// 12,345
-  var grouped: String {
-    let digits = String(self.magnitude)
-    var out = ""
-    for (i, c) in digits.enumerated() {
-      if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
-      out.append(c)
-    }
-    return (self < 0 ? "-" : "") + out
   }
 }

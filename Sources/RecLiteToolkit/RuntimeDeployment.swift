@@ -1,0 +1,117 @@
+// The pipeline's deployment: every trained model is exported to a .rlm file,
+// opened by the runtime, timed, and evaluated through it. Compressed variants
+// (int8) of the students are exported and evaluated the same way.
+
+import Foundation
+import RecLiteRuntime
+import RecLiteTrain
+import RecLiteWriter
+
+/// One exported file and what the runtime measured on it.
+public struct DeployedModel: Sendable, Codable {
+  public var name: String
+  public var seed: UInt64
+  /// "f32", "int8", ...
+  public var encoding: String
+  public var path: String
+  public var fileBytes: Int
+  public var arenaBytes: Int
+  public var parameters: Int
+  public var latency: RecommendLatency
+  /// Test metrics through the runtime for compressed variants (the f32 file's are in the pipeline report).
+  public var test: EvaluationResult?
+}
+
+public final class RuntimeDeployment: ModelDeployment {
+  public let directory: URL
+  /// Extra encodings to export and evaluate for these models (by name).
+  public let compressed: [String: [ExportOptions]]
+  public let provenance: [String: String]
+  public let evaluation: EvaluationOptions
+  /// Users timed per model.
+  public let latencyRequests: Int
+  public let seedCount: Int
+  public private(set) var deployed: [DeployedModel] = []
+  /// Builders of the written files, kept to add the final metrics to their metadata.
+  private var builders: [String: (builder: ModelBuilder, options: ExportOptions)] = [:]
+
+  public init(
+    directory: URL, compressed: [String: [ExportOptions]], provenance: [String: String],
+    evaluation: EvaluationOptions, latencyRequests: Int = 200, seedCount: Int
+  ) throws {
+    self.directory = directory
+    self.compressed = compressed
+    self.provenance = provenance
+    self.evaluation = evaluation
+    self.latencyRequests = latencyRequests
+    self.seedCount = seedCount
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+  }
+
+  /// File name of a model: "student-distilled.rlm", "student-distilled-int8.rlm", with "-seed2" when several seeds run.
+  public func fileName(_ name: String, seed: UInt64, options: ExportOptions) -> String {
+    var base = name
+    if options != .exact { base += "-" + options.label }
+    if seedCount > 1 { base += "-seed\(seed)" }
+    return base + ".rlm"
+  }
+
+  public func deploy(_ model: TrainedModel, name: String, seed: UInt64, dataset: Dataset, split: Split) throws -> any Scorer {
+    var counts = [Int](repeating: 0, count: dataset.itemCount)
+    for item in split.train.items { counts[Int(item)] += 1 }
+    var metadata = provenance
+    metadata["model"] = name
+    metadata["seed"] = "\(seed)"
+    metadata["split"] = "per-user temporal: train \(split.train.count), validation \(split.validation.count), test \(split.test.count)"
+    let parameters: Int
+    switch model {
+    case .deepFM(let m): parameters = m.parameterCount
+    case .twoTower(let m): parameters = m.parameterCount
+    }
+    metadata["parameters"] = "\(parameters)"
+    let context = ExportContext(dataset: dataset, trainItemCounts: counts, metadata: metadata)
+    let users = (0..<min(latencyRequests, dataset.userCount)).map { $0 }
+    let timedUsers = users.map { dataset.userIds[$0] }
+    let exclusions = users.map { u in split.train.items[split.train.offsets[u]..<split.train.offsets[u + 1]].map { dataset.itemIds[Int($0)] } }
+
+    var primary: (any Scorer)? = nil
+    for options in [ExportOptions.exact] + (compressed[name] ?? []) {
+      let builder: ModelBuilder
+      switch model {
+      case .deepFM(let m): builder = DeepFMExport.builder(m, context: context, options: options)
+      case .twoTower(let m): builder = TwoTowerExport.builder(m, context: context, options: options)
+      }
+      builder.metadata("export.encoding", options.label)
+      let bytes = try builder.serialize(maxBatch: options.maxBatch)
+      let file = directory.appendingPathComponent(fileName(name, seed: seed, options: options))
+      try AtomicFile.write(Data(bytes), to: file)
+      let scorer = try RuntimeScorer(bytes: bytes, userIds: dataset.userIds, itemIds: dataset.itemIds)
+      let latency = try RecommendLatency.measure(scorer.model, users: timedUsers, exclude: exclusions)
+      var test: EvaluationResult? = nil
+      if options == .exact {
+        primary = scorer
+      } else {
+        var evaluationOptions = evaluation
+        evaluationOptions.seed = seed
+        test = RecLiteTrain.evaluate(scorer, split: split, on: .test, options: evaluationOptions)
+      }
+      deployed.append(DeployedModel(
+        name: name, seed: seed, encoding: options.label, path: file.path, fileBytes: bytes.count,
+        arenaBytes: scorer.model.arenaBytes, parameters: parameters, latency: latency, test: test))
+      builders[file.path] = (builder, options)
+    }
+    guard let primary else { throw ModelWriterError("internal: no float32 export of \(name)") }
+    return primary
+  }
+
+  /// Rewrites every file with the run's results in its metadata (weights unchanged, so the
+  /// evaluated numbers still describe it).
+  public func recordResults(_ results: [String: String]) throws {
+    for (path, entry) in builders {
+      for (key, value) in results { entry.builder.metadata(key, value) }
+      let bytes = try entry.builder.serialize(maxBatch: entry.options.maxBatch)
+      try AtomicFile.write(Data(bytes), to: URL(fileURLWithPath: path))
+      if let index = deployed.firstIndex(where: { $0.path == path }) { deployed[index].fileBytes = bytes.count }
+    }
+  }
+}
