@@ -84,15 +84,14 @@ struct Executor {
     case .dot:
       ReferenceKernels.dot(matrix(graph.input(op, 0)), matrix(graph.input(op, 1)), rows: rows, out: out)
     case .fmInteraction:
-      ReferenceKernels.fmInteraction(
-        fieldCount: op.inputCount, field: { matrix(graph.input(op, $0)) }, rows: rows, out: out)
+      Kernels.fmInteraction(fieldCount: op.inputCount, field: { matrix(graph.input(op, $0)) }, rows: rows, out: out)
     case .sigmoid:
       ReferenceKernels.copy(matrix(graph.input(op, 0)), rows: rows, out: out)
       ReferenceKernels.activate(.sigmoid, rows: rows, out: out)
     case .topK:
       return  // handled by the session's recommend loop
     }
-    ReferenceKernels.activate(op.activation, rows: rows, out: out)
+    Kernels.activate(op.activation, rows: rows, out: out)
   }
 
   static func broken(_ op: Int) -> RecLiteError {

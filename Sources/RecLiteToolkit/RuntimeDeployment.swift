@@ -86,7 +86,7 @@ public final class RuntimeDeployment: ModelDeployment {
       let file = directory.appendingPathComponent(fileName(name, seed: seed, options: options))
       try AtomicFile.write(Data(bytes), to: file)
       let scorer = try RuntimeScorer(bytes: bytes, userIds: dataset.userIds, itemIds: dataset.itemIds)
-      let latency = try RecommendLatency.measure(scorer.model, users: timedUsers, exclude: exclusions)
+      let latency = try RecommendLatency.measure(scorer.model, users: timedUsers, exclude: exclusions, budgetSeconds: 3)
       var test: EvaluationResult? = nil
       if options == .exact {
         primary = scorer

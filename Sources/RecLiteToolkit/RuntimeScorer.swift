@@ -74,22 +74,27 @@ public struct RecommendLatency: Sendable, Codable {
   public var p99Microseconds: Double
   public var requests: Int
 
-  /// Times top-`k` for each user, excluding the items in `exclude[user]`, after one warm-up pass.
+  /// Times top-`k` for each user, excluding the items in `exclude[user]`, after a warm-up
+  /// request; stops early once `budgetSeconds` of requests were timed (slow models).
   public static func measure(
-    _ model: RecLiteRuntime.Model, users: [Int64], exclude: [[Int64]], k: Int = 10
+    _ model: RecLiteRuntime.Model, users: [Int64], exclude: [[Int64]], k: Int = 10, budgetSeconds: Double = .infinity
   ) throws -> RecommendLatency {
     let session = try Session(model: model, arena: nil, length: 0)
     var ids = [Int64](repeating: 0, count: k)
     var scores = [Float](repeating: 0, count: k)
     var times: [Double] = []
+    var spent = 0.0
     for pass in 0..<2 {
-      for (index, user) in users.enumerated() {
+      for (index, user) in users.enumerated() where spent < budgetSeconds * 1e6 && (pass == 1 || index == 0) {
         let start = DispatchTime.now().uptimeNanoseconds
         _ = try exclude[index].withUnsafeBufferPointer { ex in
           try session.recommend(
             Request(userID: user), k: k, excludeIDs: ex.baseAddress, excludeCount: ex.count, idsOut: &ids, scoresOut: &scores)
         }
-        if pass == 1 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000) }
+        if pass == 1 {
+          times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
+          spent += times[times.count - 1]
+        }
       }
     }
     times.sort()

@@ -1,6 +1,6 @@
 /// Dense linear-algebra kernels on row-major `Float` buffers. Every matrix product in training
 /// and evaluation goes through `matmul`, written as a register-tiled outer-product loop (4 rows x
-/// 8 columns of C in SIMD registers), which vectorizes without reassociating any sum: each C
+/// 16 columns of C in SIMD registers), which vectorizes without reassociating any sum: each C
 /// element is accumulated over k in order, so results do not depend on tiling or threads.
 enum Kernels {
   @inline(__always)
@@ -25,7 +25,8 @@ enum Kernels {
     let work = m * n * k
     if parallel && work >= 1 << 20 && m >= 8 {
       let aBits = UInt(bitPattern: a), bBits = UInt(bitPattern: b), cBits = UInt(bitPattern: c)
-      // Chunks are multiples of 4 rows so the tiling (and hence rounding) is the same as serial.
+      // Chunks are multiples of 4 rows so threads get whole row blocks (results do not depend on
+      // the split either way: every element is summed in the same order on every path).
       let blocks = (m + 3) / 4
       parallelChunks(blocks, minimumChunk: 2) { range in
         let row0 = range.lowerBound * 4
@@ -44,6 +45,11 @@ enum Kernels {
     }
   }
 
+  /// The serial product. Blocks of 4 rows × 16 columns of C live in 8 SIMD8 accumulators (enough
+  /// independent add chains to hide the add latency without spilling), then 4 × 8, then single rows of 16 / 8 and
+  /// scalar tails. Every path computes each C element the same way — start from C (or 0), add
+  /// A[i][p]·B[p][j] for p = 0, 1, … in order, one multiply and one add each — so the result does
+  /// not depend on which path or thread computed an element.
   static func matmulSerial(
     m: Int, n: Int, k: Int,
     _ a: UnsafePointer<Float>, lda: Int,
@@ -51,13 +57,38 @@ enum Kernels {
     _ c: UnsafeMutablePointer<Float>, ldc: Int,
     accumulate: Bool
   ) {
+    let n16 = n & ~15
     let n8 = n & ~7
     var i = 0
     while i + 4 <= m {
       let a0 = a + i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda
       let c0 = c + i * ldc, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc
       var j = 0
-      while j < n8 {
+      while j < n16 {
+        var s00 = SIMD8<Float>(), s01 = SIMD8<Float>(), s10 = SIMD8<Float>(), s11 = SIMD8<Float>()
+        var s20 = SIMD8<Float>(), s21 = SIMD8<Float>(), s30 = SIMD8<Float>(), s31 = SIMD8<Float>()
+        if accumulate {
+          s00 = load8(c0 + j); s01 = load8(c0 + j + 8); s10 = load8(c1 + j); s11 = load8(c1 + j + 8)
+          s20 = load8(c2 + j); s21 = load8(c2 + j + 8); s30 = load8(c3 + j); s31 = load8(c3 + j + 8)
+        }
+        var bp = b + j
+        for p in 0..<k {
+          let b0 = load8(bp), b1 = load8(bp + 8)
+          var x = SIMD8(repeating: a0[p])
+          s00 += x * b0; s01 += x * b1
+          x = SIMD8(repeating: a1[p])
+          s10 += x * b0; s11 += x * b1
+          x = SIMD8(repeating: a2[p])
+          s20 += x * b0; s21 += x * b1
+          x = SIMD8(repeating: a3[p])
+          s30 += x * b0; s31 += x * b1
+          bp += ldb
+        }
+        store8(s00, c0 + j); store8(s01, c0 + j + 8); store8(s10, c1 + j); store8(s11, c1 + j + 8)
+        store8(s20, c2 + j); store8(s21, c2 + j + 8); store8(s30, c3 + j); store8(s31, c3 + j + 8)
+        j += 16
+      }
+      if j < n8 {
         var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
         if accumulate {
           s0 = load8(c0 + j); s1 = load8(c1 + j); s2 = load8(c2 + j); s3 = load8(c3 + j)
@@ -82,6 +113,19 @@ enum Kernels {
     while i < m {
       let ai = a + i * lda, ci = c + i * ldc
       var j = 0
+      while j < n16 {
+        var s0 = accumulate ? load8(ci + j) : SIMD8<Float>()
+        var s1 = accumulate ? load8(ci + j + 8) : SIMD8<Float>()
+        var bp = b + j
+        for p in 0..<k {
+          let x = SIMD8(repeating: ai[p])
+          s0 += x * load8(bp)
+          s1 += x * load8(bp + 8)
+          bp += ldb
+        }
+        store8(s0, ci + j); store8(s1, ci + j + 8)
+        j += 16
+      }
       while j < n8 {
         var s = accumulate ? load8(ci + j) : SIMD8<Float>()
         var bp = b + j

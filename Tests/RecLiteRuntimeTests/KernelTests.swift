@@ -97,6 +97,43 @@ final class StoredTensor {
     return out
   }
 
+  @Test func optimizedFMAndReLUMatchReference() {
+    var random = TestRandom(state: 23)
+    for fields in 2...5 {
+      for width in [1, 3, 8, 13, 64] {
+        for rows in [1, 4, 7] {
+          // Field 0 has one row broadcast to all (a request-stage input), the others one per row.
+          let pointers = (0..<fields).map { f -> UnsafeMutablePointer<Float> in
+            let count = (f == 0 ? 1 : rows) * width
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            for i in 0..<count { p[i] = random.next() }
+            return p
+          }
+          defer { pointers.forEach { $0.deallocate() } }
+          var reference = [Float](repeating: .nan, count: rows)
+          var optimized = [Float](repeating: .nan, count: rows)
+          let view = { (f: Int) in MatrixView(base: pointers[f], width: width, rowStride: f == 0 ? 0 : width) }
+          reference.withUnsafeMutableBufferPointer { out in
+            ReferenceKernels.fmInteraction(fieldCount: fields, field: view, rows: rows, out: MatrixView(base: out.baseAddress!, width: 1, rowStride: 1))
+          }
+          optimized.withUnsafeMutableBufferPointer { out in
+            OptimizedKernels.fmInteraction(fieldCount: fields, field: view, rows: rows, out: MatrixView(base: out.baseAddress!, width: 1, rowStride: 1))
+          }
+          for r in 0..<rows {
+            #expect(close(optimized[r], reference[r], tolerance: 1e-5 * Float(width * fields)), "fields \(fields) width \(width) row \(r)")
+          }
+        }
+      }
+    }
+    var values: [Float] = (0..<37).map { _ in random.next() } + [.nan, -.infinity, .infinity, -0.0]
+    var expected = values
+    expected.withUnsafeMutableBufferPointer {
+      ReferenceKernels.activate(.relu, rows: 1, out: MatrixView(base: $0.baseAddress!, width: $0.count, rowStride: $0.count))
+    }
+    values.withUnsafeMutableBufferPointer { OptimizedKernels.relu($0.baseAddress!, count: $0.count) }
+    #expect(values.map(\.bitPattern) == expected.map(\.bitPattern))
+  }
+
   @Test func halfConversionRoundTripsEveryFloat16() {
     for bits in UInt16.min...UInt16.max {
       let half = Float16(bitPattern: bits)

@@ -12,4 +12,18 @@ public enum Kernels {
       ReferenceKernels.dense(x: x, weight: weight, bias: bias, rows: rows, out: out)
     }
   }
+
+  @inline(__always)
+  public static func fmInteraction(fieldCount: Int, field: (Int) -> MatrixView, rows: Int, out: MatrixView) {
+    OptimizedKernels.fmInteraction(fieldCount: fieldCount, field: field, rows: rows, out: out)
+  }
+
+  @inline(__always)
+  public static func activate(_ activation: Activation, rows: Int, out: MatrixView) {
+    if activation == .relu && out.rowStride == out.width {
+      OptimizedKernels.relu(out.base, count: rows * out.width)
+    } else {
+      ReferenceKernels.activate(activation, rows: rows, out: out)
+    }
+  }
 }

@@ -89,8 +89,10 @@ public struct WeightView {
     case .int8: encoding = .int8
     default: encoding = .float32
     }
-    scales = tensor.quantization.scales
-    zeroPoints = tensor.quantization.zeroPointCount > 0 ? tensor.quantization.zeroPoints : nil
+    // Scales mean something for int8 codes only (a float tensor's stray scales are ignored).
+    let quantized = tensor.type == .int8
+    scales = quantized ? tensor.quantization.scales : nil
+    zeroPoints = quantized && tensor.quantization.zeroPointCount > 0 ? tensor.quantization.zeroPoints : nil
     perChannel = tensor.quantization.kind == .perChannel
     self.rowOffsets = rowOffsets?.data?.assumingMemoryBound(to: Int32.self)
     self.columns = columns?.data?.assumingMemoryBound(to: Int32.self)
