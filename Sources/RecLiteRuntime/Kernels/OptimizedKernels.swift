@@ -3,6 +3,34 @@
 // ReferenceKernels by the kernel tests (float tolerance: the summation order
 // differs).
 
+/// How one weight encoding reads weights of a row as floats.
+protocol WeightRow {
+  static var bytesPerWeight: Int { get }
+  /// Weights i ..< i + 8 of the row at `row`.
+  static func load8(_ row: UnsafeRawPointer, _ i: Int) -> SIMD8<Float>
+  /// Weight i of the row at `row`.
+  static func load1(_ row: UnsafeRawPointer, _ i: Int) -> Float
+}
+
+enum Float32Weights: WeightRow {
+  static var bytesPerWeight: Int { 4 }
+  @inline(__always)
+  static func load8(_ row: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> { row.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) }
+  @inline(__always)
+  static func load1(_ row: UnsafeRawPointer, _ i: Int) -> Float { row.loadUnaligned(fromByteOffset: i * 4, as: Float.self) }
+}
+
+/// Raw int8 codes; the scale and zero point are applied to the finished sums.
+enum Int8Weights: WeightRow {
+  static var bytesPerWeight: Int { 1 }
+  @inline(__always)
+  static func load8(_ row: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> {
+    SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: row.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self)))
+  }
+  @inline(__always)
+  static func load1(_ row: UnsafeRawPointer, _ i: Int) -> Float { Float(row.loadUnaligned(fromByteOffset: i, as: Int8.self)) }
+}
+
 public enum OptimizedKernels {
   /// Rows processed together so each weight row is loaded once per block.
   static let rowBlock = 4
@@ -15,25 +43,18 @@ public enum OptimizedKernels {
     x: MatrixView, weight: WeightView, bias: UnsafePointer<Float>?, rows: Int, out: MatrixView
   ) {
     switch weight.encoding {
-    case .int8:
-      dense(x: x, weight: weight, bias: bias, rows: rows, out: out, rowBytes: weight.inputs,
-            load8: { SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: $0.loadUnaligned(fromByteOffset: $1, as: SIMD8<Int8>.self))) },
-            load1: { Float($0.loadUnaligned(fromByteOffset: $1, as: Int8.self)) })
-    default:
-      dense(x: x, weight: weight, bias: bias, rows: rows, out: out, rowBytes: weight.inputs * 4,
-            load8: { $0.loadUnaligned(fromByteOffset: $1 * 4, as: SIMD8<Float>.self) },
-            load1: { $0.loadUnaligned(fromByteOffset: $1 * 4, as: Float.self) })
+    case .int8: denseTiled(Int8Weights.self, x: x, weight: weight, bias: bias, rows: rows, out: out)
+    default: denseTiled(Float32Weights.self, x: x, weight: weight, bias: bias, rows: rows, out: out)
     }
   }
 
-  /// The tiled loop for one weight encoding: `load8(row, i)` reads weights
-  /// i..<i+8 of a weight row as floats, `load1(row, i)` one weight.
-  @inline(__always)
-  static func dense(
-    x: MatrixView, weight: WeightView, bias: UnsafePointer<Float>?, rows: Int, out: MatrixView, rowBytes: Int,
-    load8: (UnsafeRawPointer, Int) -> SIMD8<Float>, load1: (UnsafeRawPointer, Int) -> Float
+  /// The tiled loop for one weight encoding (a generic parameter, so each
+  /// encoding gets its own specialized loop with inlined loads).
+  static func denseTiled<W: WeightRow>(
+    _: W.Type, x: MatrixView, weight: WeightView, bias: UnsafePointer<Float>?, rows: Int, out: MatrixView
   ) {
     let inputs = weight.inputs
+    let rowBytes = inputs * W.bytesPerWeight
     var r = 0
     while r < rows {
       let block = min(rowBlock, rows - r)
@@ -42,14 +63,6 @@ public enum OptimizedKernels {
       let x2 = UnsafeRawPointer(x.row(r + min(2, block - 1)))
       let x3 = UnsafeRawPointer(x.row(r + min(3, block - 1)))
       let zeroPoints = weight.zeroPoints == nil ? nil : rowSums(x0, x1, x2, x3, count: inputs)
-      /// Writes output o of the block's rows from its four raw dot products.
-      func store(_ o: Int, _ sums: SIMD4<Float>) {
-        let q = weight.quantization(row: o)
-        var value = sums
-        if let zeroPoints, q.zeroPoint != 0 { value -= q.zeroPoint * zeroPoints }  // Σ x·(q − z) = Σ x·q − z·Σ x
-        value = value * q.scale + (bias?[o] ?? 0)
-        for k in 0..<block { out.row(r + k)[o] = value[k] }
-      }
       var o = 0
       while o + 2 <= weight.outputs {
         let w0 = weight.data + o * rowBytes
@@ -63,43 +76,62 @@ public enum OptimizedKernels {
           let v1 = x1.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
           let v2 = x2.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
           let v3 = x3.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-          let p = load8(w0, i)
-          a0 += p * v0; a1 += p * v1; a2 += p * v2; a3 += p * v3
-          let q = load8(w1, i)
-          b0 += q * v0; b1 += q * v1; b2 += q * v2; b3 += q * v3
+          let p = W.load8(w0, i)
+          a0 += p * v0
+          a1 += p * v1
+          a2 += p * v2
+          a3 += p * v3
+          let q = W.load8(w1, i)
+          b0 += q * v0
+          b1 += q * v1
+          b2 += q * v2
+          b3 += q * v3
           i += 8
         }
         var s0 = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
         var s1 = SIMD4<Float>(b0.sum(), b1.sum(), b2.sum(), b3.sum())
         while i < inputs {
           let v = column(x0, x1, x2, x3, i)
-          s0 += load1(w0, i) * v
-          s1 += load1(w1, i) * v
+          s0 += W.load1(w0, i) * v
+          s1 += W.load1(w1, i) * v
           i += 1
         }
-        store(o, s0)
-        store(o + 1, s1)
+        store(s0, output: o, row: r, block: block, weight: weight, zeroPoints: zeroPoints, bias: bias, out: out)
+        store(s1, output: o + 1, row: r, block: block, weight: weight, zeroPoints: zeroPoints, bias: bias, out: out)
         o += 2
       }
       if o < weight.outputs {
-        store(o, dot4(weight.data + o * rowBytes, x0, x1, x2, x3, count: inputs, weights8: load8, weight: load1))
+        let sums = dot4(W.self, weight.data + o * rowBytes, x0, x1, x2, x3, count: inputs)
+        store(sums, output: o, row: r, block: block, weight: weight, zeroPoints: zeroPoints, bias: bias, out: out)
       }
       r += block
     }
   }
 
-  /// Four dot products of a weight row, read as floats by `weights8` (8 at
-  /// element i) and `weight` (one at element i), with four float32 input rows.
+  /// Writes output `o` of a block of rows from its four raw dot products:
+  /// dequantization (Σ x·(q − z) = Σ x·q − z·Σ x, times the scale) and bias.
   @inline(__always)
-  static func dot4(
-    _ w: UnsafeRawPointer, _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer, _ x2: UnsafeRawPointer,
-    _ x3: UnsafeRawPointer, count: Int, weights8: (UnsafeRawPointer, Int) -> SIMD8<Float>,
-    weight: (UnsafeRawPointer, Int) -> Float
+  static func store(
+    _ sums: SIMD4<Float>, output o: Int, row r: Int, block: Int, weight: WeightView, zeroPoints: SIMD4<Float>?,
+    bias: UnsafePointer<Float>?, out: MatrixView
+  ) {
+    let q = weight.quantization(row: o)
+    var value = sums
+    if let zeroPoints, q.zeroPoint != 0 { value -= q.zeroPoint * zeroPoints }
+    value = value * q.scale + (bias?[o] ?? 0)
+    for k in 0..<block { out.row(r + k)[o] = value[k] }
+  }
+
+  /// Four dot products of one weight row with four float32 input rows.
+  @inline(__always)
+  static func dot4<W: WeightRow>(
+    _: W.Type, _ w: UnsafeRawPointer, _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer, _ x2: UnsafeRawPointer,
+    _ x3: UnsafeRawPointer, count: Int
   ) -> SIMD4<Float> {
     var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
     var i = 0
     while i + 8 <= count {
-      let wv = weights8(w, i)
+      let wv = W.load8(w, i)
       let offset = i * 4
       a0 += wv * x0.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
       a1 += wv * x1.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
@@ -109,7 +141,7 @@ public enum OptimizedKernels {
     }
     var sums = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
     while i < count {
-      sums += weight(w, i) * column(x0, x1, x2, x3, i)
+      sums += W.load1(w, i) * column(x0, x1, x2, x3, i)
       i += 1
     }
     return sums
