@@ -60,16 +60,16 @@ public struct ExportOptions: Sendable, Codable, Equatable {
 }
 
 extension ModelBuilder {
-  /// Row-wise quantization pays only for rows wide enough to amortize their scale and bias.
-  static let minimumQuantizedWidth = 8
-
-  /// A [rows, width] table (row-major values) in the chosen encoding.
+  /// A [rows, width] table (row-major values) in the chosen encoding. Row-wise quantization is
+  /// used only where a quantized row (codes plus its scale and bias) is smaller than the float32
+  /// row — not for 1- or 2-wide tables such as per-item biases.
   func table(_ name: String, _ values: [Float], rows: Int, width: Int, _ encoding: ExportOptions.Tables) -> TensorRef {
     precondition(values.count == rows * width, "\(name): \(values.count) values for [\(rows), \(width)]")
     let shape = [rows, width]
+    let bits = encoding == .int8 ? 8 : 4
+    let shrinks = RowWiseLayout.rowBytes(type: bits == 8 ? .uint8 : .uint4, width: width) < width * 4
     switch encoding {
-    case .int8 where width >= Self.minimumQuantizedWidth, .int4 where width >= Self.minimumQuantizedWidth:
-      let bits = encoding == .int8 ? 8 : 4
+    case .int8 where shrinks, .int4 where shrinks:
       return constant(
         name, type: bits == 8 ? .uint8 : .uint4, shape: shape,
         bytes: Quantize.rowWise(values, rows: rows, width: width, bits: bits), quantization: .rowWise)
