@@ -57,35 +57,16 @@ public final class RuntimeDeployment: ModelDeployment {
   }
 
   public func deploy(_ model: TrainedModel, name: String, seed: UInt64, dataset: Dataset, split: Split) throws -> any Scorer {
-    var counts = [Int](repeating: 0, count: dataset.itemCount)
-    for item in split.train.items { counts[Int(item)] += 1 }
-    var metadata = provenance
-    metadata["model"] = name
-    metadata["seed"] = "\(seed)"
-    metadata["split"] = "per-user temporal: train \(split.train.count), validation \(split.validation.count), test \(split.test.count)"
-    let parameters: Int
-    switch model {
-    case .deepFM(let m): parameters = m.parameterCount
-    case .twoTower(let m): parameters = m.parameterCount
-    }
-    metadata["parameters"] = "\(parameters)"
-    let context = ExportContext(dataset: dataset, trainItemCounts: counts, metadata: metadata)
+    let context = ModelExport.context(for: model, name: name, seed: seed, dataset: dataset, split: split, provenance: provenance)
     let users = (0..<min(latencyRequests, dataset.userCount)).map { $0 }
     let timedUsers = users.map { dataset.userIds[$0] }
     let exclusions = users.map { u in split.train.items[split.train.offsets[u]..<split.train.offsets[u + 1]].map { dataset.itemIds[Int($0)] } }
 
     var primary: (any Scorer)? = nil
     for options in [ExportOptions.exact] + (compressed[name] ?? []) {
-      let builder: ModelBuilder
-      switch model {
-      case .deepFM(let m): builder = DeepFMExport.builder(m, context: context, options: options)
-      case .twoTower(let m): builder = TwoTowerExport.builder(m, context: context, options: options)
-      }
-      builder.metadata("export.encoding", options.label)
-      let bytes = try builder.serialize(maxBatch: options.maxBatch)
+      let builder = ModelExport.builder(model, context: context, options: options)
       let file = directory.appendingPathComponent(fileName(name, seed: seed, options: options))
-      try AtomicFile.write(Data(bytes), to: file)
-      let scorer = try RuntimeScorer(bytes: bytes, userIds: dataset.userIds, itemIds: dataset.itemIds)
+      let (bytes, scorer) = try ModelExport.write(builder, options: options, to: file, dataset: dataset)
       let latency = try RecommendLatency.measure(scorer.model, users: timedUsers, exclude: exclusions, budgetSeconds: 3)
       var test: EvaluationResult? = nil
       if options == .exact {
@@ -96,8 +77,8 @@ public final class RuntimeDeployment: ModelDeployment {
         test = RecLiteTrain.evaluate(scorer, split: split, on: .test, options: evaluationOptions)
       }
       deployed.append(DeployedModel(
-        name: name, seed: seed, encoding: options.label, path: file.path, fileBytes: bytes.count,
-        arenaBytes: scorer.model.arenaBytes, parameters: parameters, latency: latency, test: test))
+        name: name, seed: seed, encoding: options.label, path: file.path, fileBytes: bytes,
+        arenaBytes: scorer.model.arenaBytes, parameters: model.parameterCount, latency: latency, test: test))
       builders[file.path] = (builder, options)
     }
     guard let primary else { throw ModelWriterError("internal: no float32 export of \(name)") }

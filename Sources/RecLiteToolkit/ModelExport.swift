@@ -1,0 +1,53 @@
+// One trained model → one verified .rlm file, opened again by the runtime.
+// Shared by the pipeline's deployment and the train/distill commands.
+
+import Foundation
+import RecLiteRuntime
+import RecLiteTrain
+import RecLiteWriter
+
+public enum ModelExport {
+  /// Provenance every export records: model name, seed, split and parameter count.
+  public static func context(
+    for model: TrainedModel, name: String, seed: UInt64, dataset: Dataset, split: Split, provenance: [String: String]
+  ) -> ExportContext {
+    var counts = [Int](repeating: 0, count: dataset.itemCount)
+    for item in split.train.items { counts[Int(item)] += 1 }
+    var metadata = provenance
+    metadata["model"] = name
+    metadata["seed"] = "\(seed)"
+    metadata["split"] = "per-user temporal: train \(split.train.count), validation \(split.validation.count), test \(split.test.count)"
+    metadata["parameters"] = "\(model.parameterCount)"
+    return ExportContext(dataset: dataset, trainItemCounts: counts, metadata: metadata)
+  }
+
+  /// The builder for a trained model in the given encoding.
+  public static func builder(_ model: TrainedModel, context: ExportContext, options: ExportOptions) -> ModelBuilder {
+    let builder: ModelBuilder
+    switch model {
+    case .deepFM(let m): builder = DeepFMExport.builder(m, context: context, options: options)
+    case .twoTower(let m): builder = TwoTowerExport.builder(m, context: context, options: options)
+    }
+    builder.metadata("export.encoding", options.label)
+    return builder
+  }
+
+  /// Serializes, writes atomically to `file`, and returns the runtime's scorer over the bytes written.
+  public static func write(
+    _ builder: ModelBuilder, options: ExportOptions, to file: URL, dataset: Dataset
+  ) throws -> (bytes: Int, scorer: RuntimeScorer) {
+    let bytes = try builder.serialize(maxBatch: options.maxBatch)
+    try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try AtomicFile.write(Data(bytes), to: file)
+    return (bytes.count, try RuntimeScorer(bytes: bytes, userIds: dataset.userIds, itemIds: dataset.itemIds))
+  }
+}
+
+extension TrainedModel {
+  public var parameterCount: Int {
+    switch self {
+    case .deepFM(let m): return m.parameterCount
+    case .twoTower(let m): return m.parameterCount
+    }
+  }
+}

@@ -1,0 +1,143 @@
+// Options shared by `train` and `distill`: which model, its size, how to train, where to write.
+
+import ArgumentParser
+import Foundation
+import RecLiteToolkit
+import RecLiteTrain
+
+enum ModelKind: String, ExpressibleByArgument, CaseIterable {
+  case teacher, student
+  case twoTower = "two-tower"
+}
+
+struct ModelArguments: ParsableArguments {
+  @Option(help: "teacher (DeepFM dim 64, MLP 256-128-64), student (DeepFM dim 6, MLP 32-16) or two-tower (dim 6).")
+  var model: ModelKind = .student
+
+  @Option(help: "Embedding width (overrides the model's default).")
+  var dim: Int?
+
+  @Option(help: ArgumentHelp("Hidden layer widths, comma-separated (DeepFM MLP or two-tower item tower).", valueName: "list"))
+  var hidden: String?
+
+  @Option(help: "Epochs (early stopping on validation NDCG@10 keeps the best).")
+  var epochs: Int?
+
+  @Option(help: "Adam learning rate.")
+  var learningRate: Float?
+
+  @Option(help: "Sampled negatives per training positive.")
+  var negatives: Int?
+
+  @Option(help: "L2 regularization.")
+  var l2: Float?
+
+  @Option(help: "Seed for initialization, sampling and evaluation.")
+  var seed: UInt64 = 1
+
+  @Option(help: ArgumentHelp("Where to write the .rlm file.", valueName: "file"))
+  var out: String
+
+  @Option(help: "Encoding of the exported file: f32 (exact) or int8 (row-wise int8 tables, int8 dense weights).")
+  var encoding: ExportEncoding = .f32
+
+  @Flag(help: "No progress bars.")
+  var quiet = false
+
+  func validate() throws {
+    if let dim, !(1...1024).contains(dim) { throw ValidationError("--dim must be within 1...1024") }
+    if let hidden, parsedHidden(hidden) == nil { throw ValidationError("--hidden: expected positive integers like 32,16") }
+    if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+    if let negatives, negatives < 1 { throw ValidationError("--negatives must be at least 1") }
+  }
+
+  func parsedHidden(_ text: String) -> [Int]? {
+    let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+    return parts.compactMap { $0 }
+  }
+
+  /// Training options: the pipeline's defaults for this kind of model, with the overrides.
+  var training: TrainingOptions {
+    var options: TrainingOptions
+    switch model {
+    case .teacher: options = PipelineDefaults.teacherTraining
+    case .student: options = PipelineDefaults.studentTraining
+    case .twoTower: options = PipelineDefaults.twoTowerTraining
+    }
+    if let epochs {
+      options.epochs = epochs
+      options.validateFrom = min(options.validateFrom, epochs)
+    }
+    if let learningRate { options.learningRate = learningRate }
+    if let negatives { options.negatives = negatives }
+    if let l2 { options.l2 = l2 }
+    options.seed = seed
+    return options
+  }
+
+  /// A freshly initialized model of the chosen kind for `dataset`.
+  func initialModel(_ dataset: Dataset) -> TrainedModel {
+    let hiddenWidths = hidden.flatMap(parsedHidden)
+    switch model {
+    case .teacher, .student:
+      var config = model == .teacher ? DeepFMConfig.teacher : PipelineDefaults.student
+      if let dim { config.dim = dim }
+      if let hiddenWidths { config.hidden = hiddenWidths }
+      return .deepFM(DeepFM(config: config, userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, seed: seed))
+    case .twoTower:
+      var config = PipelineDefaults.twoTower
+      if let dim {
+        config.embeddingDim = dim
+        config.outputDim = dim
+      }
+      if let hiddenWidths { config.itemHidden = hiddenWidths }
+      return .twoTower(TwoTower(config: config, userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, seed: seed))
+    }
+  }
+}
+
+enum ExportEncoding: String, ExpressibleByArgument, CaseIterable {
+  case f32, int8
+  var options: ExportOptions { self == .f32 ? .exact : .int8 }
+}
+
+/// Loads the data and splits it, saying what it found.
+func loadData(_ input: DataOptions, quiet: Bool) throws -> (Dataset, Split) {
+  let dataset = try Dataset(try input.source.load(minRating: input.minRating))
+  let split = Split(dataset)
+  if !quiet {
+    FileHandle.standardError.write(Data(
+      "data: \(dataset.userCount) users, \(dataset.itemCount) items, split train \(split.train.count) / validation \(split.validation.count) / test \(split.test.count)\n".utf8))
+  }
+  return (dataset, split)
+}
+
+/// Trains (optionally distilling), exports, evaluates the written file through the runtime and prints a report.
+func trainExportAndReport(
+  _ arguments: ModelArguments, dataset: Dataset, split: Split, teacher: (any TeacherScores)?,
+  distillation: DistillationOptions?, provenance: [String: String]
+) throws {
+  let options = arguments.training
+  let progress = arguments.quiet ? nil : ProgressBar(label: arguments.model.rawValue)
+  let trained: TrainedModel
+  switch arguments.initialModel(dataset) {
+  case .deepFM(let initial):
+    trained = .deepFM(train(initial, split: split, options: options, teacher: teacher, distillation: distillation, progress: progress).model)
+  case .twoTower(let initial):
+    trained = .twoTower(train(initial, split: split, options: options, teacher: teacher, distillation: distillation, progress: progress).model)
+  }
+  var metadata = provenance
+  metadata["training"] = String(decoding: (try? JSONEncoder().encode(options)) ?? Data(), as: UTF8.self)
+  if let distillation { metadata["distillation"] = String(decoding: (try? JSONEncoder().encode(distillation)) ?? Data(), as: UTF8.self) }
+  let name = distillation == nil ? arguments.model.rawValue : arguments.model.rawValue + "-distilled"
+  let context = ModelExport.context(for: trained, name: name, seed: arguments.seed, dataset: dataset, split: split, provenance: metadata)
+  let exportOptions = arguments.encoding.options
+  let builder = ModelExport.builder(trained, context: context, options: exportOptions)
+  let url = URL(fileURLWithPath: arguments.out)
+  let (bytes, scorer) = try ModelExport.write(builder, options: exportOptions, to: url, dataset: dataset)
+  let result = evaluate(scorer, split: split, on: .test, options: EvaluationOptions(seed: arguments.seed))
+  print("wrote \(arguments.out): \(name), \(trained.parameterCount.grouped) parameters, \(bytes.grouped) bytes (\(exportOptions.label))")
+  print("test metrics through the runtime (full ranking over \(dataset.itemCount.grouped) items, \(result.users.count) users):")
+  print(EvaluationTable.render([(arguments.out, result)]), terminator: "")
+}
