@@ -136,3 +136,34 @@ func expectSameScores(_ runtime: [[Float]], _ memory: [[Float]], tolerance: Floa
     #expect(popularity[0] == 4 && popularity[1] == 9)
   }
 }
+
+@Suite struct TrainedExportTests {
+  /// The end-to-end check: train → distill → export → open in the runtime → same scores.
+  @Test func trainedAndDistilledModelsScoreTheSameInTheRuntime() throws {
+    let dataset = try smallDataset()
+    let split = Split(dataset)
+    let options = TrainingOptions(epochs: 2, batchSize: 64, learningRate: 0.01, negatives: 4, patience: 0, seed: 3)
+    let teacher = train(
+      DeepFM(config: DeepFMConfig(dim: 8, hidden: [16, 8]), userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, seed: 1),
+      split: split, options: options).model
+    let scores = DenseTeacherScores(scorer: teacher.makeScorer(), userCount: dataset.userCount)
+    let student = train(
+      DeepFM(config: DeepFMConfig(dim: 4, hidden: [8, 4]), userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, seed: 2),
+      split: split, options: options, teacher: scores, distillation: DistillationOptions(alpha: 0.5, temperature: 2)).model
+    let tower = train(
+      TwoTower(config: TwoTowerConfig(embeddingDim: 4, outputDim: 4), userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, seed: 3),
+      split: split, options: options, teacher: scores, distillation: DistillationOptions()).model
+    let users = dataset.userIds + [-7]
+    let items = dataset.itemIds + [123_456]
+    for model in [TrainedModel.deepFM(teacher), .deepFM(student), .twoTower(tower)] {
+      let context = ModelExport.context(for: model, name: "m", seed: 1, dataset: dataset, split: split, provenance: [:])
+      let bytes = try ModelExport.builder(model, context: context, options: .exact).serialize()
+      let memory: [[Float]]
+      switch model {
+      case .deepFM(let m): memory = memoryProbabilities(m, users: dataset.userCount, items: dataset.itemCount)
+      case .twoTower(let m): memory = memoryProbabilities(m, users: dataset.userCount, items: dataset.itemCount)
+      }
+      expectSameScores(try runtimeProbabilities(bytes, users: users, items: items), memory, tolerance: 1e-5)
+    }
+  }
+}
