@@ -52,6 +52,9 @@ public func reclite_model_open_buffer(
   _ data: UnsafeRawPointer?, _ length: Int, _ flags: UInt32, _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> reclite_status {
   guard let data, let out else { return fail(RecLiteError(.invalidArgument, "data and out must not be NULL")) }
+  guard length >= 0 else {
+    return fail(RecLiteError(.invalidArgument, "length \(UInt64(UInt(bitPattern: length))) is larger than any buffer"))
+  }
   let known = UInt32(RECLITE_OPEN_COPY | RECLITE_OPEN_SKIP_CHECKSUM)
   guard flags & ~known == 0 else { return fail(RecLiteError(.invalidArgument, "unknown open flags \(flags)")) }
   do throws(RecLiteError) {

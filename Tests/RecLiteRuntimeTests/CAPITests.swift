@@ -109,6 +109,8 @@ func request(_ user: Int64) -> reclite_request {
     reclite_model_close(model)
     #expect(reclite_model_open_buffer(aligned, bytes.count, 0x80, &model) == RECLITE_E_INVALID_ARGUMENT)
     #expect(reclite_model_open_buffer(nil, 10, 0, &model) == RECLITE_E_INVALID_ARGUMENT)
+    #expect(reclite_model_open_buffer(aligned, Int(bitPattern: UInt.max), 0, &model) == RECLITE_E_INVALID_ARGUMENT)
+    #expect(lastError().contains("larger than any buffer"))
   }
 
   @Test func modelInfoHonoursStructSize() throws {
