@@ -148,9 +148,10 @@ public enum TrainedModel: Sendable {
   }
 }
 
-/// Turns each trained model into the scorer the report evaluates. The toolkit exports the model
-/// to a .rlm file and scores it through the runtime, so the reported metrics are those of the
-/// deployed file; without a deployment the in-memory models are evaluated.
+/// Turns each trained model into the scorer the report's test metrics come from. The toolkit
+/// exports the model to a .rlm file and scores it through the runtime, so the reported test
+/// metrics are those of the deployed file; without a deployment the in-memory models are
+/// evaluated.
 public protocol ModelDeployment: AnyObject {
   /// Called once per trained model, after the data set and split are known.
   func deploy(_ model: TrainedModel, name: String, seed: UInt64, dataset: Dataset, split: Split) throws -> any Scorer
@@ -175,11 +176,16 @@ public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? =
   for seed in config.seeds {
     let seedStart = DispatchTime.now()
     var reports: [ModelReport] = []
-    func record(_ name: String, _ scorer: any Scorer, parameters: Int, history: TrainingHistory?, trainSeconds: Double) {
+    /// Validation metrics come from the in-memory model (they only describe model selection);
+    /// test metrics from the deployed scorer, when there is one.
+    func record(
+      _ name: String, _ scorer: any Scorer, deployed: (any Scorer)? = nil, parameters: Int, history: TrainingHistory?,
+      trainSeconds: Double
+    ) {
       var options = config.evaluation
       options.seed = seed
       let validation = evaluate(scorer, split: split, on: .validation, options: options)
-      let test = evaluate(scorer, split: split, on: .test, options: options)
+      let test = evaluate(deployed ?? scorer, split: split, on: .test, options: options)
       reports.append(ModelReport(
         name: name, parameters: parameters, validation: validation, test: test, training: history,
         trainSeconds: trainSeconds))
@@ -204,8 +210,8 @@ public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? =
         initial, split: split, options: options, progress: config.progress ? ProgressBar(label: "teacher") : nil)
       teacherModel = model
       let matrix = DenseTeacherScores(scorer: model.makeScorer(), userCount: dataset.userCount)
-      let evaluated = try deployment?.deploy(.deepFM(model), name: ModelName.teacher, seed: seed, dataset: dataset, split: split) ?? matrix
-      record(ModelName.teacher, evaluated, parameters: model.parameterCount, history: history, trainSeconds: history.seconds)
+      let deployed = try deployment?.deploy(.deepFM(model), name: ModelName.teacher, seed: seed, dataset: dataset, split: split)
+      record(ModelName.teacher, matrix, deployed: deployed, parameters: model.parameterCount, history: history, trainSeconds: history.seconds)
       teacherScores = matrix
     }
 
@@ -218,9 +224,8 @@ public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? =
       let (model, history) = train(
         initial, split: split, options: options, teacher: distill == nil ? nil : teacherScores,
         distillation: distill, progress: config.progress ? ProgressBar(label: name) : nil)
-      let scorer = try deployment?.deploy(trained(model), name: name, seed: seed, dataset: dataset, split: split)
-        ?? model.makeScorer()
-      record(name, scorer, parameters: model.parameterCount, history: history, trainSeconds: history.seconds)
+      let deployed = try deployment?.deploy(trained(model), name: name, seed: seed, dataset: dataset, split: split)
+      record(name, model.makeScorer(), deployed: deployed, parameters: model.parameterCount, history: history, trainSeconds: history.seconds)
       return model
     }
     let studentInit = DeepFM(
