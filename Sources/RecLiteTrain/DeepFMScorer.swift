@@ -93,60 +93,69 @@ public struct DeepFMScorer: Scorer {
 
   public func scoreAll(userRow: Int, into scores: UnsafeMutableBufferPointer<Float>) {
     let d = dim, h1 = firstOutputs
-    let user = Array(userEmbedding[(userRow * d)..<(userRow * d + d)])
-    var q = [Float](repeating: 0, count: h1)
-    for c in 0..<d {
-      let u = user[c]
-      for o in 0..<h1 { q[o] += u * userBlockT[c * h1 + o] }
-    }
-    let base = globalBias + userLinear[userRow]
     let block = 128
-    var current = [Float](repeating: 0, count: block * h1)
-    var next: [Float] = []
-    var start = 0
-    while start < itemCount {
-      let count = min(block, itemCount - start)
-      itemPart.withUnsafeBufferPointer { p in
-        for r in 0..<count {
-          let src = (start + r) * h1, dst = r * h1
-          for o in 0..<h1 {
-            let v = p[src + o] + q[o]
-            current[dst + o] = restT.isEmpty ? v : max(v, 0)
-          }
+    let widest = max(h1, restT.map(\.outputs).max() ?? 1)
+    // Scratch for one block of items: the user block of layer 1, two ping-pong activations.
+    let q = UnsafeMutablePointer<Float>.allocate(capacity: h1)
+    var current = UnsafeMutablePointer<Float>.allocate(capacity: block * widest)
+    var next = UnsafeMutablePointer<Float>.allocate(capacity: block * widest)
+    defer {
+      q.deallocate()
+      current.deallocate()
+      next.deallocate()
+    }
+    q.initialize(repeating: 0, count: h1)
+    userEmbedding.withUnsafeBufferPointer { ue in
+      userBlockT.withUnsafeBufferPointer { ut in
+        let user = ue.baseAddress! + userRow * d
+        for c in 0..<d {
+          let u = user[c], row = ut.baseAddress! + c * h1
+          for o in 0..<h1 { q[o] += u * row[o] }
         }
       }
-      var width = h1
-      for (l, layer) in restT.enumerated() {
-        if next.count < count * layer.outputs { next = [Float](repeating: 0, count: block * layer.outputs) }
-        for r in 0..<count { for o in 0..<layer.outputs { next[r * layer.outputs + o] = layer.bias[o] } }
-        current.withUnsafeBufferPointer { a in
-          layer.weight.withUnsafeBufferPointer { w in
-            next.withUnsafeMutableBufferPointer { c in
-              Kernels.matmulSerial(
-                m: count, n: layer.outputs, k: layer.inputs, a.baseAddress!, lda: layer.inputs,
-                w.baseAddress!, ldb: layer.outputs, c.baseAddress!, ldc: layer.outputs,
-                accumulate: true)
+    }
+    let base = globalBias + userLinear[userRow]
+    let lastIsFirst = restT.isEmpty
+    itemPart.withUnsafeBufferPointer { part in
+      itemSum.withUnsafeBufferPointer { sums in
+        itemConst.withUnsafeBufferPointer { consts in
+          userEmbedding.withUnsafeBufferPointer { ue in
+            let user = ue.baseAddress! + userRow * d
+            var start = 0
+            while start < itemCount {
+              let count = min(block, itemCount - start)
+              for r in 0..<count {
+                let src = part.baseAddress! + (start + r) * h1, dst = current + r * h1
+                if lastIsFirst {
+                  for o in 0..<h1 { dst[o] = src[o] + q[o] }
+                } else {
+                  for o in 0..<h1 { dst[o] = max(src[o] + q[o], 0) }
+                }
+              }
+              for (l, layer) in restT.enumerated() {
+                let n = layer.outputs
+                layer.bias.withUnsafeBufferPointer { bias in
+                  for r in 0..<count { (next + r * n).update(from: bias.baseAddress!, count: n) }
+                }
+                layer.weight.withUnsafeBufferPointer { w in
+                  Kernels.matmulSerial(
+                    m: count, n: n, k: layer.inputs, current, lda: layer.inputs, w.baseAddress!, ldb: n,
+                    next, ldc: n, accumulate: true)
+                }
+                if l + 1 < restT.count {
+                  for i in 0..<(count * n) { next[i] = max(next[i], 0) }
+                }
+                swap(&current, &next)
+              }
+              for r in 0..<count {
+                let i = start + r
+                scores[i] = base + consts[i] + Kernels.dot(user, sums.baseAddress! + i * d, d) + current[r]
+              }
+              start += count
             }
           }
         }
-        if l + 1 < restT.count {
-          for i in 0..<(count * layer.outputs) { next[i] = max(next[i], 0) }
-        }
-        swap(&current, &next)
-        width = layer.outputs
       }
-      precondition(width == 1)
-      itemSum.withUnsafeBufferPointer { s in
-        user.withUnsafeBufferPointer { u in
-          for r in 0..<count {
-            let i = start + r
-            scores[i] = base + itemConst[i] + Kernels.dot(u.baseAddress!, s.baseAddress! + i * d, d) + current[r]
-          }
-        }
-      }
-      // `current` may now be a smaller buffer after swaps; restore capacity for the next block.
-      if current.count < block * h1 { current = [Float](repeating: 0, count: block * h1) }
-      start += count
     }
   }
 }

@@ -77,20 +77,33 @@ public struct AdamOptimizer<Model: TrainableModel> {
         gradients[keyPath: slot.path].withUnsafeMutableBufferPointer { g in
           first[s].withUnsafeMutableBufferPointer { m in
             second[s].withUnsafeMutableBufferPointer { v in
+              // Element-wise, so splitting the elements across threads changes nothing.
+              guard w.count > 0 else { return }
+              let (wp, gp, mp, vp) = (w.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!)
+              let epsHat = eps * c2.squareRoot()
               @inline(__always) func update(_ i: Int) {
-                let grad = g[i] + decay * w[i]
-                m[i] = b1 * m[i] + (1 - b1) * grad
-                v[i] = b2 * v[i] + (1 - b2) * grad * grad
-                w[i] -= rate * m[i] / (v[i].squareRoot() + eps * c2.squareRoot())
-                g[i] = 0
+                let grad = gp[i] + decay * wp[i]
+                let mi = b1 * mp[i] + (1 - b1) * grad
+                let vi = b2 * vp[i] + (1 - b2) * grad * grad
+                mp[i] = mi
+                vp[i] = vi
+                wp[i] -= rate * mi / (vi.squareRoot() + epsHat)
+                gp[i] = 0
               }
               if let width = slot.sparseRowWidth {
-                for row in touched[s].rows {
-                  let start = Int(row) * width
-                  for i in start..<(start + width) { update(i) }
+                let rows = touched[s].rows
+                rows.withUnsafeBufferPointer { rp in
+                  parallelChunks(rows.count, minimumChunk: max(1, 8192 / width)) { range in
+                    for r in range {
+                      let start = Int(rp[r]) * width
+                      for i in start..<(start + width) { update(i) }
+                    }
+                  }
                 }
               } else {
-                for i in 0..<w.count { update(i) }
+                parallelChunks(w.count, minimumChunk: 16384) { range in
+                  for i in range { update(i) }
+                }
               }
             }
           }

@@ -175,10 +175,11 @@ import Testing
   let features = ItemFeatures(
     genreOffsets: [0, 2, 2, 3, 5, 6, 6], genreRows: [0, 2, 1, 0, 1, 2],
     yearBucket: [0, 1, 2, 0, 1, 2], genreCount: 3, yearBucketCount: 2)
-  // Items 0…4 plus the OOV item 5; users 0…2 plus OOV 3; repeats on purpose.
-  let users: [Int32] = [0, 1, 2, 1, 3, 0]
-  let items: [Int32] = [0, 1, 3, 4, 2, 5]
-  let targets: [Float] = [1, 0, 1, 0, 0.3, 1]
+  // Items 0…4 plus the OOV item 5; users 0…2 plus OOV 3. Users and items repeat on purpose:
+  // DeepFM computes user-only and item-only parts once per distinct row of a batch.
+  let users: [Int32] = [0, 1, 2, 1, 3, 0, 2]
+  let items: [Int32] = [0, 1, 3, 4, 2, 5, 1]
+  let targets: [Float] = [1, 0, 1, 0, 0.3, 1, 0.6]
 
   func lossAndGradient<M: TrainableModel>(_ model: M) -> (Double, M, [Float]) {
     var ws = model.makeWorkspace()
