@@ -1,5 +1,6 @@
-/// Knobs of the distillation loss. Defaults are the validation-sweep choice (see
-/// `PipelineDefaults`): α 0.5, T 1, soft labels on positives and sampled negatives, top-K 0, β 0.
+/// Knobs of the distillation loss. The initializer's defaults (α 0.5, T 1, soft labels on
+/// positives and sampled negatives, top-K 0, β 0) are the two-tower student's validation-sweep
+/// choice; the DeepFM student adds the teacher's top-10 (see `PipelineDefaults`).
 public struct DistillationOptions: Sendable, Codable, Equatable {
   /// Weight of the hard-label BCE; 1 − α goes to the soft-label term.
   public var alpha: Float
