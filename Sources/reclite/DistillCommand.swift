@@ -34,36 +34,12 @@ struct DistillCommand: ParsableCommand {
   @Option(help: ArgumentHelp("The teacher as a CSV with columns user,item,logit (raw ids).", valueName: "file"))
   var teacherScores: String?
 
-  @Option(help: "Weight of the hard-label loss (the soft-label loss gets 1 − alpha). (default: 0.5)")
-  var alpha: Float?
-
-  @Option(help: "Temperature of the soft labels. (default: 1)")
-  var temperature: Float?
-
-  @Option(help: "The teacher's top-K unseen items per user also carry soft labels, 0 = none. (default: 10 for student, 0 for two-tower)")
-  var topK: Int?
-
-  @Option(help: "Weight of the ranking-distillation term, 0 = off. (default: 0)")
-  var beta: Float?
-
-  /// The validation-swept defaults of the chosen student, overridden by the options given.
-  var distillation: DistillationOptions {
-    var options = model.model == .twoTower ? PipelineDefaults.twoTowerDistillation : PipelineDefaults.distillation
-    if let alpha { options.alpha = alpha }
-    if let temperature { options.temperature = temperature }
-    if let topK { options.topK = topK }
-    if let beta { options.beta = beta }
-    return options
-  }
+  @OptionGroup var loss: DistillationArguments
 
   func validate() throws {
     guard (teacher == nil) != (teacherScores == nil) else {
       throw ValidationError("give exactly one of --teacher (a .rlm model) and --teacher-scores (a CSV of logits)")
     }
-    let options = distillation
-    guard (0...1).contains(options.alpha) else { throw ValidationError("--alpha must be within 0...1") }
-    guard options.temperature > 0 else { throw ValidationError("--temperature must be positive") }
-    guard options.topK >= 0, options.beta >= 0 else { throw ValidationError("--top-k and --beta must not be negative") }
   }
 
   func run() throws {
@@ -81,6 +57,9 @@ struct DistillCommand: ParsableCommand {
     } else {
       throw CommandFailure("no teacher given")
     }
-    try trainExportAndReport(model, dataset: dataset, split: split, teacher: scores, distillation: distillation, provenance: provenance)
+    let defaults = model.model == .twoTower ? PipelineDefaults.twoTowerDistillation : PipelineDefaults.distillation
+    try trainExportAndReport(
+      model, dataset: dataset, split: split, teacher: scores, distillation: loss.applied(to: defaults),
+      provenance: provenance)
   }
 }

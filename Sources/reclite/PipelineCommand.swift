@@ -40,17 +40,7 @@ struct PipelineCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Bring your own teacher: a user,item,logit CSV (raw ids) instead of training one.", valueName: "file"))
   var teacherScores: String?
 
-  @Option(help: "Distillation: weight of the hard-label loss (the soft-label loss gets 1 − alpha). (default: 0.5)")
-  var alpha: Float?
-
-  @Option(help: "Distillation: temperature of the soft labels. (default: 1)")
-  var temperature: Float?
-
-  @Option(help: "Distillation: the teacher's top-K unseen items per user also carry soft labels. (default: 10 for the DeepFM student, 0 for two-tower)")
-  var topK: Int?
-
-  @Option(help: "Distillation: weight of the ranking-distillation term, 0 = off. (default: 0)")
-  var beta: Float?
+  @OptionGroup(title: "Distillation (both students)") var loss: DistillationArguments
 
   @Option(help: "Scale every model's epochs by this factor (e.g. 0.2 for a quick smoke run).")
   var epochScale: Double = 1
@@ -60,8 +50,6 @@ struct PipelineCommand: ParsableCommand {
 
   func validate() throws {
     guard epochScale > 0 && epochScale <= 10 else { throw ValidationError("--epoch-scale must be within (0, 10]") }
-    if let alpha, !(0...1).contains(alpha) { throw ValidationError("--alpha must be within 0...1") }
-    if let temperature, temperature <= 0 { throw ValidationError("--temperature must be positive") }
   }
 
   func run() throws {
@@ -71,10 +59,7 @@ struct PipelineCommand: ParsableCommand {
     config.teacherScoresPath = teacherScores
     config.progress = !quiet
     for keyPath in [\PipelineConfig.distillation, \PipelineConfig.twoTowerDistillation] {
-      if let alpha { config[keyPath: keyPath].alpha = alpha }
-      if let temperature { config[keyPath: keyPath].temperature = temperature }
-      if let topK { config[keyPath: keyPath].topK = topK }
-      if let beta { config[keyPath: keyPath].beta = beta }
+      config[keyPath: keyPath] = loss.applied(to: config[keyPath: keyPath])
     }
     for keyPath in [\PipelineConfig.teacherTraining, \PipelineConfig.studentTraining, \PipelineConfig.twoTowerTraining] {
       config[keyPath: keyPath].epochs = max(1, Int((Double(config[keyPath: keyPath].epochs) * epochScale).rounded()))

@@ -60,6 +60,19 @@ func interactionsCSV() throws -> String {
     #expect(badFile.stderr.contains("logits.csv:3"), "\(badFile.stderr)")
   }
 
+  @Test func impossibleDistillationSettingsAreRefused() throws {
+    let cases: [([String], String)] = [
+      (["distill", "--data", "d", "--teacher", "t.rlm", "--out", "o.rlm", "--top-k=-1"], "--top-k must not be negative"),
+      (["distill", "--data", "d", "--teacher", "t.rlm", "--out", "o.rlm", "--temperature=0"], "--temperature must be positive"),
+      (["pipeline", "--data", "d", "--out", "o", "--beta=-1"], "--beta must not be negative"),
+      (["pipeline", "--data", "d", "--out", "o", "--alpha", "1.5"], "--alpha must be within 0...1"),
+    ]
+    for (arguments, message) in cases {
+      let result = try reclite(arguments)
+      #expect(result.status != 0 && result.stderr.contains(message), "\(arguments): \(result.stderr)")
+    }
+  }
+
   @Test func malformedDataIsAnErrorWithItsLine() throws {
     let csv = temporaryPath("bad.csv")
     defer { try? FileManager.default.removeItem(atPath: csv) }

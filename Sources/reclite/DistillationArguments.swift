@@ -1,0 +1,35 @@
+import ArgumentParser
+import RecLiteTrain
+
+/// The distillation-loss options shared by `distill` and `pipeline`. Each is optional so that a
+/// student keeps its own validation-swept default (`PipelineDefaults`) unless the user sets it.
+struct DistillationArguments: ParsableArguments {
+  @Option(help: "Weight of the hard-label loss (the soft-label loss gets 1 − alpha). (default: 0.5)")
+  var alpha: Float?
+
+  @Option(help: "Temperature of the soft labels. (default: 1)")
+  var temperature: Float?
+
+  @Option(help: "The teacher's top-K unseen items per user also carry soft labels, 0 = none. (default: 10 for the DeepFM student, 0 for two-tower)")
+  var topK: Int?
+
+  @Option(help: "Weight of the ranking-distillation term, 0 = off. (default: 0)")
+  var beta: Float?
+
+  func validate() throws {
+    if let alpha, !(0...1).contains(alpha) { throw ValidationError("--alpha must be within 0...1") }
+    if let temperature, !(temperature > 0) { throw ValidationError("--temperature must be positive") }
+    if let topK, topK < 0 { throw ValidationError("--top-k must not be negative") }
+    if let beta, !(beta >= 0) { throw ValidationError("--beta must not be negative") }
+  }
+
+  /// `defaults` with the options the user gave.
+  func applied(to defaults: DistillationOptions) -> DistillationOptions {
+    var options = defaults
+    if let alpha { options.alpha = alpha }
+    if let temperature { options.temperature = temperature }
+    if let topK { options.topK = topK }
+    if let beta { options.beta = beta }
+    return options
+  }
+}
