@@ -25,13 +25,18 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
   /// Per-user weight ∝ (train interactions)^−userWeightExponent, normalised to mean 1 per
   /// example: 0 weighs every interaction alike (heavy users dominate), 1 every user alike.
   public var userWeightExponent: Float = 0
+  /// Decay of an exponential moving average of the weights, updated after every step (0 = off).
+  /// When on, the average is what is validated and returned: it smooths the step-to-step noise
+  /// that makes single-epoch snapshots of a large model vary by several NDCG points.
+  public var weightAverageDecay: Float = 0
 
   public init(
     epochs: Int = 20, batchSize: Int = 512, learningRate: Float = 0.002, l2: Float = 1e-6,
     negatives: Int = 4, patience: Int = 2, validateFrom: Int = 1, seed: UInt64 = 1,
     negativeExponent: Float = 0, negativeWeight: Float = 1, learningRateDecay: Float = 1,
-    userWeightExponent: Float = 0
+    userWeightExponent: Float = 0, weightAverageDecay: Float = 0
   ) {
+    self.weightAverageDecay = weightAverageDecay
     self.negativeExponent = negativeExponent
     self.negativeWeight = negativeWeight
     self.learningRateDecay = learningRateDecay
@@ -95,6 +100,7 @@ public func train<Model: TrainableModel>(
 
   var history = TrainingHistory()
   var best: Model = model
+  var average = WeightAverage(model: model, decay: options.weightAverageDecay)
   var bestScore = -Double.infinity
   var sinceBest = 0
   let batchSize = max(1, options.batchSize)
@@ -140,6 +146,7 @@ public func train<Model: TrainableModel>(
       totalLoss += batchLoss
       model.backward(dLogits: dLogits, users: users, items: items, count: count, workspace: &workspace, gradients: &gradients, touched: &touched)
       optimizer.apply(model: &model, gradients: &gradients, touched: &touched)
+      average?.update(with: model)
       start += count
       progress?.update(done: start, loss: totalLoss / Double(start))
     }
@@ -149,19 +156,20 @@ public func train<Model: TrainableModel>(
     if options.patience > 0 && epoch < options.validateFrom && epoch < options.epochs {
       extra = "(validation from epoch \(options.validateFrom))"
     } else if options.patience > 0 {
-      let validation = evaluate(model.makeScorer(), split: split, on: .validation, options: EvaluationOptions(cutoffs: [10], negativesPerPositive: 0))
+      let candidate = average?.model ?? model
+      let validation = evaluate(candidate.makeScorer(), split: split, on: .validation, options: EvaluationOptions(cutoffs: [10], negativesPerPositive: 0))
       record.validationNDCG10 = validation.ndcg10
       extra = "val NDCG@10 \(format(validation.ndcg10, 4)) (\(format(validation.seconds, 1))s)"
       if validation.ndcg10 > bestScore {
         bestScore = validation.ndcg10
-        best = model
+        best = candidate
         history.bestEpoch = epoch
         sinceBest = 0
       } else {
         sinceBest += 1
       }
     } else {
-      best = model
+      best = average?.model ?? model
       history.bestEpoch = epoch
     }
     record.seconds = secondsSince(epochStart)
@@ -254,3 +262,31 @@ func userExampleWeights(split: Split, exponent: Float) -> [Float] {
 
 import Dispatch
 import Foundation
+
+/// Exponential moving average of a model's weights with Adam's bias correction: after step t,
+/// the average is Σ_{i≤t} d^(t−i)·(1 − d)·w_i / (1 − d^t), the iterates' weighted mean without
+/// the initial weights — so short runs (a few steps) are averaged too, not left near the start.
+/// Updated in place as a ← a + r_t·(w_t − a) with r_t = (1 − d) / (1 − d^t).
+struct WeightAverage<Model: TrainableModel> {
+  private(set) var model: Model
+  let decay: Float
+  private var decayPower: Double = 1
+
+  init?(model: Model, decay: Float) {
+    guard decay > 0 else { return nil }
+    self.model = model
+    self.decay = decay
+  }
+
+  mutating func update(with current: Model) {
+    decayPower *= Double(decay)
+    let rate = Float((1 - Double(decay)) / (1 - decayPower))
+    for slot in current.parameterSlots {
+      current[keyPath: slot.path].withUnsafeBufferPointer { w in
+        model[keyPath: slot.path].withUnsafeMutableBufferPointer { a in
+          for i in 0..<a.count { a[i] += rate * (w[i] - a[i]) }
+        }
+      }
+    }
+  }
+}

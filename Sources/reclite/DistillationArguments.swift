@@ -10,7 +10,7 @@ struct DistillationArguments: ParsableArguments {
   @Option(help: "Temperature of the soft labels. (default: 1)")
   var temperature: Float?
 
-  @Option(help: "The teacher's top-K unseen items per user also carry soft labels, 0 = none. (default: 10 for the DeepFM student, 0 for two-tower)")
+  @Option(help: "The teacher's top-K unseen items per user also carry soft labels, 0 = none. (default: \(PipelineDefaults.distillation.topK) for the DeepFM student, \(PipelineDefaults.twoTowerDistillation.topK) for two-tower)")
   var topK: Int?
 
   @Option(help: "Weight of the ranking-distillation term, 0 = off. (default: 0)")

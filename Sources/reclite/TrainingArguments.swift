@@ -32,6 +32,11 @@ struct ModelArguments: ParsableArguments {
   @Option(help: "L2 regularization.")
   var l2: Float?
 
+  @Option(help: ArgumentHelp(
+    "Decay of the moving average of the weights that is validated and kept, 0 = keep the last step's weights. (default: \(PipelineDefaults.studentTraining.weightAverageDecay))",
+    valueName: "decay"))
+  var weightAverage: Float?
+
   @Option(help: "Seed for initialization, sampling and evaluation.")
   var seed: UInt64 = 1
 
@@ -49,6 +54,7 @@ struct ModelArguments: ParsableArguments {
     if let hidden, parsedHidden(hidden) == nil { throw ValidationError("--hidden: expected positive integers like 32,16") }
     if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
     if let negatives, negatives < 1 { throw ValidationError("--negatives must be at least 1") }
+    if let weightAverage, !(0..<1).contains(weightAverage) { throw ValidationError("--weight-average must be within 0..<1") }
   }
 
   func parsedHidden(_ text: String) -> [Int]? {
@@ -72,6 +78,7 @@ struct ModelArguments: ParsableArguments {
     if let learningRate { options.learningRate = learningRate }
     if let negatives { options.negatives = negatives }
     if let l2 { options.l2 = l2 }
+    if let weightAverage { options.weightAverageDecay = weightAverage }
     options.seed = seed
     return options
   }

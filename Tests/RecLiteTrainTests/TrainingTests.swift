@@ -115,6 +115,46 @@ import Testing
     #expect(two.namedParameters.map(\.values) == one.namedParameters.map(\.values))
   }
 
+  @Test func weightAverageIsTheBiasCorrectedMovingAverage() {
+    // Decay ½ over w₁, w₂: (½·½·w₁ + ½·w₂) / (1 − ¼) = ⅓·w₁ + ⅔·w₂; the start w₀ has no weight.
+    let w0 = smallDeepFM(seed: 1), w1 = smallDeepFM(seed: 2), w2 = smallDeepFM(seed: 3)
+    var average = WeightAverage(model: w0, decay: 0.5)!
+    func largestDifference(_ a: DeepFM, _ b: DeepFM) -> Float {
+      zip(a.namedParameters.flatMap(\.values), b.namedParameters.flatMap(\.values)).map { abs($0 - $1) }.max()!
+    }
+    average.update(with: w1)
+    #expect(largestDifference(average.model, w1) < 1e-6)
+    average.update(with: w2)
+    for ((a, p1), p2) in zip(zip(average.model.namedParameters, w1.namedParameters), w2.namedParameters) {
+      for i in a.values.indices {
+        let expected = p1.values[i] / 3 + 2 * p2.values[i] / 3
+        #expect(abs(a.values[i] - expected) < 1e-6, "\(a.name)[\(i)]")
+      }
+    }
+    #expect(WeightAverage(model: w0, decay: 0) == nil)
+  }
+
+  @Test func trainingValidatesAndReturnsTheAveragedWeights() {
+    // A decay this close to 1 averages every step's weights alike: the mean of a trajectory that
+    // drifts away from the start lies nearer to the start than its end does.
+    var options = TrainingOptions(epochs: 2, batchSize: 64, learningRate: 0.05, negatives: 2, patience: 0, seed: 3)
+    let initial = smallDeepFM(seed: 8)
+    let plain = train(initial, split: split, options: options).model
+    options.weightAverageDecay = 0.999_999
+    let averaged = train(initial, split: split, options: options).model
+    func distance(_ a: DeepFM, _ b: DeepFM) -> Float {
+      zip(a.namedParameters.flatMap(\.values), b.namedParameters.flatMap(\.values)).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+    }
+    #expect(distance(plain, initial) > 0.1)
+    #expect(distance(averaged, initial) < 0.8 * distance(plain, initial))
+    // With validation on, the kept epoch's score is the averaged model's score.
+    options = TrainingOptions(epochs: 4, batchSize: 64, learningRate: 0.05, negatives: 2, patience: 1, seed: 4)
+    options.weightAverageDecay = 0.9
+    let (model, history) = train(smallDeepFM(seed: 4), split: split, options: options)
+    let validation = evaluate(model.makeScorer(), split: split, on: .validation, options: EvaluationOptions(cutoffs: [10], negativesPerPositive: 0))
+    #expect(validation.ndcg10 == history.bestValidationNDCG10)
+  }
+
   @Test func sparseAdamUpdatesOnlyTouchedRows() {
     var model = smallDeepFM(seed: 5)
     let before = model
