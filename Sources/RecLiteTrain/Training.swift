@@ -270,18 +270,20 @@ import Foundation
 struct WeightAverage<Model: TrainableModel> {
   private(set) var model: Model
   let decay: Float
+  private let slots: [ParameterSlot<Model>]
   private var decayPower: Double = 1
 
   init?(model: Model, decay: Float) {
     guard decay > 0 else { return nil }
     self.model = model
     self.decay = decay
+    slots = model.parameterSlots
   }
 
   mutating func update(with current: Model) {
     decayPower *= Double(decay)
     let rate = Float((1 - Double(decay)) / (1 - decayPower))
-    for slot in current.parameterSlots {
+    for slot in slots {
       current[keyPath: slot.path].withUnsafeBufferPointer { w in
         model[keyPath: slot.path].withUnsafeMutableBufferPointer { a in
           for i in 0..<a.count { a[i] += rate * (w[i] - a[i]) }

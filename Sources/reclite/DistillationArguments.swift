@@ -4,16 +4,16 @@ import RecLiteTrain
 /// The distillation-loss options shared by `distill` and `pipeline`. Each is optional so that a
 /// student keeps its own validation-swept default (`PipelineDefaults`) unless the user sets it.
 struct DistillationArguments: ParsableArguments {
-  @Option(help: "Weight of the hard-label loss (the soft-label loss gets 1 − alpha). (default: 0.5)")
+  @Option(help: "Weight of the hard-label loss (the soft-label loss gets 1 − alpha). (default: \(PipelineDefaults.distillation.alpha))")
   var alpha: Float?
 
-  @Option(help: "Temperature of the soft labels. (default: 1)")
+  @Option(help: "Temperature of the soft labels. (default: \(PipelineDefaults.distillation.temperature))")
   var temperature: Float?
 
   @Option(help: "The teacher's top-K unseen items per user also carry soft labels, 0 = none. (default: \(PipelineDefaults.distillation.topK) for the DeepFM student, \(PipelineDefaults.twoTowerDistillation.topK) for two-tower)")
   var topK: Int?
 
-  @Option(help: "Weight of the ranking-distillation term, 0 = off. (default: 0)")
+  @Option(help: "Weight of the ranking-distillation term, 0 = off. (default: \(PipelineDefaults.distillation.beta))")
   var beta: Float?
 
   func validate() throws {
