@@ -39,7 +39,7 @@ func interactionsCSV() throws -> String {
     #expect(distilled.stdout.contains("two-tower-distilled") && distilled.stdout.contains("(int8)"))
     let inspect = try reclite(["inspect", student])
     #expect(inspect.stdout.contains("\"alpha\":0.3") || inspect.stdout.contains("\"alpha\":0.30"), "distillation settings recorded")
-    #expect(inspect.stdout.contains("\"topK\":10"), "the two-tower student's default top-K")
+    #expect(inspect.stdout.contains("\"topK\":0"), "the two-tower student's default top-K")
 
     let evaluated = try reclite(["eval", student, teacher] + data)
     #expect(evaluated.status == 0, "\(evaluated.stderr)")
@@ -53,7 +53,7 @@ func interactionsCSV() throws -> String {
     try "user,item,logit\n100,1000,2.5\n101,1003,-1\n".write(toFile: logits, atomically: true, encoding: .utf8)
     let fromFile = try reclite(["distill"] + data + ["--teacher-scores", logits, "--epochs", "1", "--quiet", "--out", student])
     #expect(fromFile.status == 0, "\(fromFile.stderr)")
-    #expect(try reclite(["inspect", student]).stdout.contains("\"topK\":20"), "the DeepFM student's default top-K")
+    #expect(try reclite(["inspect", student]).stdout.contains("\"topK\":10"), "the DeepFM student's default top-K")
     try "user,item,logit\n100,1000,2.5\n101,oops,-1\n".write(toFile: logits, atomically: true, encoding: .utf8)
     let badFile = try reclite(["distill"] + data + ["--teacher-scores", logits, "--epochs", "1", "--quiet", "--out", student])
     #expect(badFile.status != 0)
