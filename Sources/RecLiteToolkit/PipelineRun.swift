@@ -77,7 +77,7 @@ public enum PipelineRun {
       let exported = files(summary.name, "f32")
       rows.append(SummaryRow(
         model: summary.name, encoding: exported.isEmpty ? "-" : "f32", parameters: summary.parameters,
-        shareOfTeacher: summary.name == ModelName.popularity ? nil : share(summary.parameters),
+        shareOfTeacher: ModelName.baselines.contains(summary.name) ? nil : share(summary.parameters),
         fileBytes: exported.first?.fileBytes, ndcg10: summary.ndcg10, hr10: summary.hr10, auc: summary.auc,
         microsecondsPerRequest: exported.isEmpty ? nil : MeanStd(exported.map(\.latency.meanMicroseconds))))
       let encodings = Set(deployed.filter { $0.name == summary.name && $0.encoding != "f32" }.map(\.encoding)).sorted()

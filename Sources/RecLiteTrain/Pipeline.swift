@@ -37,6 +37,8 @@ public struct PipelineConfig: Sendable, Codable {
   /// Bring your own teacher: a `user,item,logit` CSV (raw ids) used instead of training the
   /// built-in teacher (the report then has no "teacher" model row).
   public var teacherScoresPath: String?
+  /// The ALS baseline the teacher has to beat (nil leaves it out).
+  public var als: ImplicitALSOptions? = PipelineDefaults.als
   public var evaluation = EvaluationOptions()
   public var bootstrapResamples = 2000
   /// Progress bars and per-step messages on stderr.
@@ -128,6 +130,9 @@ public struct PipelineResult: Sendable {
 /// Model names used in reports.
 public enum ModelName {
   public static let popularity = "popularity"
+  public static let als = "als"
+  /// Reference models, not distillation products: no share of the teacher is reported for them.
+  public static let baselines: Set<String> = [popularity, als]
   public static let teacher = "teacher"
   public static let student = "student"
   public static let distilledStudent = "student-distilled"
@@ -158,7 +163,8 @@ public protocol ModelDeployment: AnyObject {
 }
 
 /// Runs the whole chain: load → split → teacher → students with and without distillation →
-/// evaluation of everything (popularity included) on validation and test, for every seed.
+/// evaluation of everything (the popularity and ALS baselines included) on validation and test,
+/// for every seed.
 /// Distillation always uses the in-memory teacher's logits.
 public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? = nil) throws -> PipelineResult {
   let started = DispatchTime.now()
@@ -195,6 +201,12 @@ public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? =
 
     let popularity = PopularityScorer(train: split.train, itemCount: dataset.itemCount)
     record(ModelName.popularity, popularity, parameters: dataset.itemCount, history: nil, trainSeconds: 0)
+    if var options = config.als {
+      options.seed = seed
+      let fitStart = DispatchTime.now()
+      let als = ImplicitALS(train: split.train, itemCount: dataset.itemCount, options: options)
+      record(ModelName.als, als.makeScorer(), parameters: als.parameterCount, history: nil, trainSeconds: secondsSince(fitStart))
+    }
 
     var teacherModel: DeepFM? = nil
     let teacherScores: any TeacherScores
@@ -274,6 +286,7 @@ func comparisonPairs(hasTeacher: Bool) -> [(String, String)] {
   if hasTeacher {
     pairs += [
       (ModelName.teacher, ModelName.popularity),
+      (ModelName.teacher, ModelName.als),
       (ModelName.distilledStudent, ModelName.teacher),
       (ModelName.distilledTwoTower, ModelName.teacher),
     ]

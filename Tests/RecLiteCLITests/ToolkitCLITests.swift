@@ -91,10 +91,12 @@ func interactionsCSV() throws -> String {
     defer { try? FileManager.default.removeItem(atPath: csv); try? FileManager.default.removeItem(atPath: out) }
     let run = try reclite(["pipeline"] + dataArguments(csv) + ["--out", out, "--epoch-scale", "0.2", "--seeds", "1,2", "--quiet"])
     #expect(run.status == 0, "\(run.stderr)")
-    for expected in ["| teacher | f32 |", "| student-distilled | int8 |", "| popularity |", "µs/request", "student-distilled vs student"] {
+    for expected in ["| teacher | f32 |", "| student-distilled | int8 |", "| popularity |", "| als |", "µs/request", "student-distilled vs student"] {
       #expect(run.stdout.contains(expected), "missing \(expected)")
     }
     #expect(FileManager.default.fileExists(atPath: out + "/report.json"))
     #expect(FileManager.default.fileExists(atPath: out + "/student-distilled-int8-seed2.rlm"))
+    let help = try reclite(["pipeline", "--help"])
+    #expect(help.status == 0 && help.stdout.contains("--no-als") && help.stdout.contains("implicit-feedback ALS"))
   }
 }

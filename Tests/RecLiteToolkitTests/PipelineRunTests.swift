@@ -76,7 +76,7 @@ func smallConfig(_ csv: URL) -> PipelineConfig {
     #expect(model.metadata(key: "hyperparameters")?.description.contains("\"alpha\"") == true)
     // The table has every model, the int8 rows and the comparisons.
     let table = PipelineRun.markdown(deployed)
-    for row in ["| popularity |", "| teacher | f32 |", "| student-distilled | int8 |", "| two-tower-distilled | int8 |", "student-distilled vs student"] {
+    for row in ["| popularity |", "| als | - |", "teacher vs als", "| teacher | f32 |", "| student-distilled | int8 |", "| two-tower-distilled | int8 |", "student-distilled vs student"] {
       #expect(table.contains(row), "missing \(row)")
     }
   }
