@@ -123,8 +123,9 @@ public enum PipelineDefaults {
   /// The ALS baseline beside the teacher: `bench/baselines.py`'s grid (PyPI `implicit`) picks
   /// 128 factors, λ 10, α 1 on validation (val 0.0939, test 0.0816); at the teacher's 64 factors
   /// its best is λ 10–20, α 1–2, 15 iterations (val 0.089–0.090). Our solver with these settings
-  /// reproduces it on seed 1: val 0.0891, test 0.0812, fitted in ~10 s on 2 cores (128 factors
-  /// would cost ~4× that, too much for `make demo`, for +0.0004 on test).
+  /// reproduces it on seed 1: val 0.0891, test 0.0812, fitted in ~10 s on 2 cores. Over seeds
+  /// 1–7 it scores test 0.0818 ± 0.0007, level with `implicit` at 128 factors (0.0813 ± 0.0003
+  /// over seeds 0–2), which would cost ~4× the time in `make demo`.
   ///
   /// Tried and dropped: the teacher warm-started from these factors (NeuMF-style pre-training:
   /// user/item embeddings = calibrated ALS factors, genre/year embeddings and the MLP's output
