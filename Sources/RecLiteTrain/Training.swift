@@ -29,20 +29,13 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
   /// When on, the average is what is validated and returned: it smooths the step-to-step noise
   /// that makes single-epoch snapshots of a large model vary by several NDCG points.
   public var weightAverageDecay: Float = 0
-  /// Recency weighting of positives: the p-th of a user's n training interactions (time order,
-  /// p from 1) weighs ∝ (p/n)^recencyExponent, scaled to mean 1 within the user, so each user's
-  /// total is unchanged. 0 weighs them alike; 1 lets the latest count about twice the mean and
-  /// the oldest nearly nothing. The split is temporal, so what a user does next resembles what
-  /// they did last more than what they did first.
-  public var recencyExponent: Float = 0
 
   public init(
     epochs: Int = 20, batchSize: Int = 512, learningRate: Float = 0.002, l2: Float = 1e-6,
     negatives: Int = 4, patience: Int = 2, validateFrom: Int = 1, seed: UInt64 = 1,
     negativeExponent: Float = 0, negativeWeight: Float = 1, learningRateDecay: Float = 1,
-    userWeightExponent: Float = 0, weightAverageDecay: Float = 0, recencyExponent: Float = 0
+    userWeightExponent: Float = 0, weightAverageDecay: Float = 0
   ) {
-    self.recencyExponent = recencyExponent
     self.weightAverageDecay = weightAverageDecay
     self.negativeExponent = negativeExponent
     self.negativeWeight = negativeWeight
@@ -121,7 +114,7 @@ public func train<Model: TrainableModel>(
   for epoch in 1...max(1, options.epochs) {
     let epochStart = DispatchTime.now()
     if epoch > 1 { optimizer.learningRate *= options.learningRateDecay }
-    var examples = makeExamples(split: split, negatives: options.negatives, teacherTop: teacherTop, seed: options.seed, epoch: epoch, sampler: sampler, recencyExponent: options.recencyExponent)
+    var examples = makeExamples(split: split, negatives: options.negatives, teacherTop: teacherTop, seed: options.seed, epoch: epoch, sampler: sampler)
     var random = SeededRandom(seed: options.seed, stream: 0x5AFF1E &+ UInt64(epoch))
     random.shuffle(&examples)
     progress?.startEpoch(epoch, of: options.epochs, examples: examples.count)
@@ -147,7 +140,6 @@ public func train<Model: TrainableModel>(
         }
         var weight = userWeights.isEmpty ? 1 : userWeights[Int(example.user)]
         if example.role == .negative { weight *= options.negativeWeight }
-        weight *= example.weight
         batchLoss += Double(l * weight)
         dLogits[b] = g * weight * scale
       }
@@ -195,8 +187,6 @@ struct Example {
   var user: Int32
   var item: Int32
   var role: ExampleRole
-  /// Loss weight from recency (positives only; 1 otherwise).
-  var weight: Float = 1
 }
 
 /// The examples of one epoch: every training interaction as a positive with `negatives` fresh
@@ -204,7 +194,7 @@ struct Example {
 /// Sampling is seeded per (epoch, user), so it is reproducible and independent of other users.
 func makeExamples(
   split: Split, negatives: Int, teacherTop: [[Int]], seed: UInt64, epoch: Int,
-  sampler: NegativeSampler? = nil, recencyExponent: Float = 0
+  sampler: NegativeSampler? = nil
 ) -> [Example] {
   var examples: [Example] = []
   examples.reserveCapacity(split.train.count * (1 + negatives) + teacherTop.reduce(0) { $0 + $1.count })
@@ -213,9 +203,8 @@ func makeExamples(
     var random = SeededRandom(seed: seed &+ UInt64(epoch) &* 0x1000193, stream: UInt64(user))
     let seen = split.train.count(of: user)
     let canSample = seen < n
-    let recency = recencyWeights(count: seen, exponent: recencyExponent)
-    for (position, item) in split.train.items(of: user).enumerated() {
-      examples.append(Example(user: Int32(user), item: item, role: .positive, weight: recency[position]))
+    for item in split.train.items(of: user) {
+      examples.append(Example(user: Int32(user), item: item, role: .positive))
       guard canSample else { continue }
       for _ in 0..<negatives {
         var candidate = sampler?.draw(&random) ?? random.below(n)
@@ -230,15 +219,6 @@ func makeExamples(
     }
   }
   return examples
-}
-
-/// Weights of a user's `count` training interactions in time order: ∝ (p/count)^exponent for
-/// p = 1…count, scaled to mean 1 (all 1 for exponent 0).
-func recencyWeights(count: Int, exponent: Float) -> [Float] {
-  guard exponent != 0, count > 0 else { return [Float](repeating: 1, count: count) }
-  let raw = (1...count).map { Foundation.pow(Double($0) / Double(count), Double(exponent)) }
-  let scale = Double(count) / raw.reduce(0, +)
-  return raw.map { Float($0 * scale) }
 }
 
 /// Draws items with probability ∝ (train count + 1)^exponent (inverse-CDF over a prefix-sum

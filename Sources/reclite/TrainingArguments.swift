@@ -37,11 +37,6 @@ struct ModelArguments: ParsableArguments {
     valueName: "decay"))
   var weightAverage: Float?
 
-  @Option(help: ArgumentHelp(
-    "Weight each user's training interactions by recency: the p-th of n (time order) weighs ∝ (p/n)^exponent, mean 1 per user; 0 weighs all alike. (default: teacher \(PipelineDefaults.teacherTraining.recencyExponent), students \(PipelineDefaults.studentTraining.recencyExponent))",
-    valueName: "exponent"))
-  var recency: Float?
-
   @Option(help: "Seed for initialization, sampling and evaluation.")
   var seed: UInt64 = 1
 
@@ -60,7 +55,6 @@ struct ModelArguments: ParsableArguments {
     if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
     if let negatives, negatives < 1 { throw ValidationError("--negatives must be at least 1") }
     if let weightAverage, !(0..<1).contains(weightAverage) { throw ValidationError("--weight-average must be within 0..<1") }
-    if let recency, !(0...8).contains(recency) { throw ValidationError("--recency must be within 0...8") }
   }
 
   func parsedHidden(_ text: String) -> [Int]? {
@@ -85,7 +79,6 @@ struct ModelArguments: ParsableArguments {
     if let negatives { options.negatives = negatives }
     if let l2 { options.l2 = l2 }
     if let weightAverage { options.weightAverageDecay = weightAverage }
-    if let recency { options.recencyExponent = recency }
     options.seed = seed
     return options
   }

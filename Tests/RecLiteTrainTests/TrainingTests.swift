@@ -110,39 +110,6 @@ import Testing
     #expect(zip(old, new).allSatisfy { $1 > $0 })
   }
 
-  @Test func recencyWeightsRiseWithTimeAndAverageOne() {
-    // Exponent 1 over 4 interactions: p/4 = ¼, ½, ¾, 1 scaled by 4 / 2.5 → 0.4, 0.8, 1.2, 1.6.
-    let weights = recencyWeights(count: 4, exponent: 1)
-    for (w, expected) in zip(weights, [0.4, 0.8, 1.2, 1.6] as [Float]) { #expect(abs(w - expected) < 1e-6) }
-    #expect(recencyWeights(count: 3, exponent: 0) == [1, 1, 1])
-    #expect(recencyWeights(count: 0, exponent: 1).isEmpty)
-    // In an epoch's examples, a user's positives carry the weights in time order, negatives 1.
-    let examples = makeExamples(split: split, negatives: 2, teacherTop: [], seed: 1, epoch: 1, recencyExponent: 1)
-    let user = 0
-    let positives = examples.filter { $0.user == Int32(user) && $0.role == .positive }
-    #expect(positives.map(\.item) == Array(split.train.items(of: user)))
-    #expect(positives.map(\.weight) == recencyWeights(count: split.train.count(of: user), exponent: 1))
-    #expect(examples.filter { $0.role == .negative }.allSatisfy { $0.weight == 1 })
-  }
-
-  @Test func recencyExponentShiftsTheModelTowardLaterInteractions() {
-    // With a steep exponent the latest interaction of a user dominates its positives' pull, so
-    // after one epoch it gains more logit than the earliest one relative to unweighted training.
-    var options = TrainingOptions(epochs: 1, batchSize: 64, learningRate: 0.02, negatives: 2, patience: 0, seed: 3)
-    let plain = train(smallDeepFM(seed: 6), split: split, options: options).model
-    options.recencyExponent = 4
-    let recent = train(smallDeepFM(seed: 6), split: split, options: options).model
-    var firstGains = 0.0, lastGains = 0.0
-    for user in 0..<split.userCount where split.train.count(of: user) >= 4 {
-      let items = split.train.items(of: user).map(Int.init)
-      let a = plain.makeScorer().scores(userRow: user, itemRows: [items.first!, items.last!])
-      let b = recent.makeScorer().scores(userRow: user, itemRows: [items.first!, items.last!])
-      firstGains += Double(b[0] - a[0])
-      lastGains += Double(b[1] - a[1])
-    }
-    #expect(lastGains > firstGains)
-  }
-
   @Test func learningRateDecayShrinksLaterSteps() {
     // Decay 0 makes every epoch after the first a no-op step of size 0: two epochs = one.
     var options = TrainingOptions(epochs: 2, batchSize: 64, learningRate: 0.02, negatives: 2, patience: 0, seed: 3)
