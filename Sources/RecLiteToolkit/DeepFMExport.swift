@@ -13,6 +13,7 @@
 //   P[i] = W1[:, item block]·x_i + b1,  S[i] = v_i + v_g + v_y,  FM = ⟨v_u, S[i]⟩ + C[i]
 // (FM(u, i, g, y) = ⟨u, i + g + y⟩ + FM(i, g, y), folded into C), so the
 // first layer costs one add per hidden unit per candidate instead of 3·dim MACs.
+// A fused ALS term (FusedFactors) adds two lookups and ⟨p_u, q_i⟩ to the logit.
 
 import RecLiteRuntime
 import RecLiteTrain
@@ -82,7 +83,16 @@ public enum DeepFMExport {
     }
     let itemConstant = m.embeddingLookup(
       "item_constant", table: m.constant("item_constant_table", floats: constants, shape: [items, 1]), ids: item)
-    let logit = m.add("logit", m.add("mlp_fm", h, fm), m.add("bias", itemConstant, userLinear))
+    var logit = m.add("logit", m.add("mlp_fm", h, fm), m.add("bias", itemConstant, userLinear))
+    if let fused = model.fusedFactors {
+      let f = fused.factors
+      let alsUser = m.embeddingLookup(
+        "als_user", table: m.table("als_user_table", fused.userFactors, rows: model.userCount + 1, width: f, options.tables), ids: user)
+      let alsItem = m.embeddingLookup(
+        "als_item", table: m.table("als_item_table", fused.itemFactors, rows: items, width: f, options.tables), ids: item)
+      logit = m.add("fused_logit", logit, m.dot("als", alsUser, alsItem))
+      m.metadata("als_fusion", "ALS share \(fused.share) of the blend (logit += \(fused.scale)·ALS score), \(f) factors")
+    }
     m.finish(scores: m.sigmoid("score", logit), item: item, context: context)
     return m
   }

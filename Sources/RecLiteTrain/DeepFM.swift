@@ -16,7 +16,7 @@ public struct DeepFMConfig: Sendable, Codable, Equatable {
 ///         + FM(v_u, v_i, v_g, v_y) + MLP(concat(v_u, v_i, v_g, v_y))
 ///
 /// with v_g the mean of the item's genre rows (zero for an empty bag) and
-/// FM = ½ Σ_j((Σ_f v_fj)² − Σ_f v_fj²). The MLP is `4·dim → hidden… → 1`, ReLU after every hidden
+/// FM = ½ Σ_j((Σ_f v_fj)² − Σ_f v_fj²), plus ⟨p_u, q_i⟩ when ALS factors are fused in. The MLP is `4·dim → hidden… → 1`, ReLU after every hidden
 /// layer, none after the last.
 ///
 /// Parameter layouts (all row-major `[Float]`; row = dense index, OOV row last):
@@ -44,6 +44,8 @@ public struct DeepFM: TrainableModel {
   public var yearLinear: [Float]
   public var globalBias: [Float]
   public var mlp: [Dense]
+  /// A frozen ALS term fused in after training (`fusing(_:share:logits:)`); not trained, not a slot.
+  public var fusedFactors: FusedFactors? = nil
 
   public var dim: Int { config.dim }
   public var genreRows: Int { features.genreCount + 1 }
@@ -156,7 +158,12 @@ public struct DeepFM: TrainableModel {
     let out = ws.activations[mlp.count]
     if logits.count < count { logits = [Float](repeating: 0, count: count) }
     for b in 0..<count { logits[b] = ws.linear[b] + ws.fm[b] + out[b] }
+    if let fused = fusedFactors {
+      for b in 0..<count { logits[b] += fused.score(user: Int(users[b]), item: Int(items[b])) }
+    }
   }
+
+  public var parameterCount: Int { trainableParameterCount + (fusedFactors?.parameterCount ?? 0) }
 
   public func backward(
     dLogits: [Float], users: [Int32], items: [Int32], count: Int, workspace ws: inout Workspace,

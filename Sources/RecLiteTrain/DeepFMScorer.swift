@@ -21,6 +21,7 @@ public struct DeepFMScorer: Scorer {
   /// Remaining layers, weights transposed to `[in][out]`, with biases.
   private let restT: [(weight: [Float], bias: [Float], inputs: Int, outputs: Int)]
   private let firstOutputs: Int
+  private let fused: FusedFactors?
 
   public init(_ model: DeepFM) {
     let d = model.dim, n = model.itemCount
@@ -31,6 +32,7 @@ public struct DeepFMScorer: Scorer {
     globalBias = model.globalBias[0]
     let first = model.mlp[0]
     firstOutputs = first.outputs
+    fused = model.fusedFactors
 
     // Item fields side by side: [n][3d] = (item, genres, year), built like the exporter does.
     let rows = (0..<n).map { Int32($0) }
@@ -150,6 +152,9 @@ public struct DeepFMScorer: Scorer {
               for r in 0..<count {
                 let i = start + r
                 scores[i] = base + consts[i] + Kernels.dot(user, sums.baseAddress! + i * d, d) + current[r]
+              }
+              if let fused {
+                for r in 0..<count { scores[start + r] += fused.score(user: userRow, item: start + r) }
               }
               start += count
             }

@@ -30,11 +30,15 @@ public protocol TrainableModel: Sendable {
     gradients: inout Self, touched: inout [TouchedRows])
   /// A fast full-catalog scorer (item side precomputed) for evaluation and teacher top-K.
   func makeScorer() -> any Scorer
+  /// Scalars the model is made of (what "parameters" means in reports): its trainable slots,
+  /// plus any frozen part it carries.
+  var parameterCount: Int { get }
 }
 
 extension TrainableModel {
-  /// Total number of trainable scalars (what "parameters" means in reports).
-  public var parameterCount: Int { parameterSlots.reduce(0) { $0 + $1.count } }
+  /// Total number of trainable scalars.
+  public var trainableParameterCount: Int { parameterSlots.reduce(0) { $0 + $1.count } }
+  public var parameterCount: Int { trainableParameterCount }
 
   /// Parameters by name, for export and for tests that compare two runs.
   public var namedParameters: [(name: String, shape: [Int], values: [Float])] {

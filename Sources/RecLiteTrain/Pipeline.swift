@@ -39,6 +39,9 @@ public struct PipelineConfig: Sendable, Codable {
   public var teacherScoresPath: String?
   /// The ALS baseline the teacher has to beat (nil leaves it out).
   public var als: ImplicitALSOptions? = PipelineDefaults.als
+  /// The ALS score's share of the built-in teacher (`DeepFM.fusing`); nil or 0 keeps the teacher
+  /// a plain DeepFM. Needs `als`.
+  public var alsFusion: Float? = PipelineDefaults.alsFusion
   public var evaluation = EvaluationOptions()
   public var bootstrapResamples = 2000
   /// Progress bars and per-step messages on stderr.
@@ -132,7 +135,9 @@ public enum ModelName {
   public static let popularity = "popularity"
   public static let als = "als"
   /// Reference models, not distillation products: no share of the teacher is reported for them.
-  public static let baselines: Set<String> = [popularity, als]
+  /// The teacher's DeepFM before the ALS term is fused in (a reference row).
+  public static let teacherDeepFM = "teacher-deepfm"
+  public static let baselines: Set<String> = [popularity, als, teacherDeepFM]
   public static let teacher = "teacher"
   public static let student = "student"
   public static let distilledStudent = "student-distilled"
@@ -201,11 +206,13 @@ public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? =
 
     let popularity = PopularityScorer(train: split.train, itemCount: dataset.itemCount)
     record(ModelName.popularity, popularity, parameters: dataset.itemCount, history: nil, trainSeconds: 0)
+    var als: ImplicitALS? = nil
     if var options = config.als {
       options.seed = seed
       let fitStart = DispatchTime.now()
-      let als = ImplicitALS(train: split.train, itemCount: dataset.itemCount, options: options)
-      record(ModelName.als, als.makeScorer(), parameters: als.parameterCount, history: nil, trainSeconds: secondsSince(fitStart))
+      let fitted = ImplicitALS(train: split.train, itemCount: dataset.itemCount, options: options)
+      record(ModelName.als, fitted.makeScorer(), parameters: fitted.parameterCount, history: nil, trainSeconds: secondsSince(fitStart))
+      als = fitted
     }
 
     var teacherModel: DeepFM? = nil
@@ -218,10 +225,15 @@ public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? =
       let initial = DeepFM(
         config: config.teacher, userCount: dataset.userCount, itemCount: dataset.itemCount,
         features: dataset.features, seed: seed)
-      let (model, history) = train(
+      var (model, history) = train(
         initial, split: split, options: options, progress: config.progress ? ProgressBar(label: "teacher") : nil)
+      var matrix = DenseTeacherScores(scorer: model.makeScorer(), userCount: dataset.userCount)
+      if let share = config.alsFusion, share > 0, let als {
+        record(ModelName.teacherDeepFM, matrix, parameters: model.parameterCount, history: history, trainSeconds: history.seconds)
+        model = try model.fusing(als, share: share, logits: matrix)
+        matrix = DenseTeacherScores(scorer: model.makeScorer(), userCount: dataset.userCount)
+      }
       teacherModel = model
-      let matrix = DenseTeacherScores(scorer: model.makeScorer(), userCount: dataset.userCount)
       let deployed = try deployment?.deploy(.deepFM(model), name: ModelName.teacher, seed: seed, dataset: dataset, split: split)
       record(ModelName.teacher, matrix, deployed: deployed, parameters: model.parameterCount, history: history, trainSeconds: history.seconds)
       teacherScores = matrix
@@ -287,6 +299,7 @@ func comparisonPairs(hasTeacher: Bool) -> [(String, String)] {
     pairs += [
       (ModelName.teacher, ModelName.popularity),
       (ModelName.teacher, ModelName.als),
+      (ModelName.teacher, ModelName.teacherDeepFM),
       (ModelName.distilledStudent, ModelName.teacher),
       (ModelName.distilledTwoTower, ModelName.teacher),
     ]

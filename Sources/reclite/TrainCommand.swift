@@ -25,10 +25,22 @@ struct TrainCommand: ParsableCommand {
   @OptionGroup var input: DataOptions
   @OptionGroup var model: ModelArguments
 
+  @Option(name: .customLong("als-fusion"), help: ArgumentHelp(
+    "After training a DeepFM, fit ALS (64 factors) and fuse its score into the logit at this share of the ranking, in [0, 1). (default: \(PipelineDefaults.alsFusion) for the teacher, 0 for the student)",
+    valueName: "share"))
+  var alsFusion: Float?
+
+  func validate() throws {
+    guard let alsFusion else { return }
+    guard alsFusion >= 0 && alsFusion < 1 else { throw ValidationError("--als-fusion must be within [0, 1)") }
+    if alsFusion > 0 && model.model == .twoTower { throw ValidationError("--als-fusion applies to DeepFM models, not two-tower") }
+  }
+
   func run() throws {
     let (dataset, split) = try loadData(input, quiet: model.quiet)
+    let share = alsFusion ?? (model.model == .teacher ? PipelineDefaults.alsFusion : 0)
     try trainExportAndReport(
-      model, dataset: dataset, split: split, teacher: nil, distillation: nil,
+      model, dataset: dataset, split: split, teacher: nil, distillation: nil, alsFusion: share,
       provenance: ["dataset": dataset.source, "command": "reclite train"])
   }
 }

@@ -123,18 +123,26 @@ func loadData(_ input: DataOptions, quiet: Bool) throws -> (Dataset, Split) {
 /// Trains (optionally distilling), exports, evaluates the written file through the runtime and prints a report.
 func trainExportAndReport(
   _ arguments: ModelArguments, dataset: Dataset, split: Split, teacher: (any TeacherScores)?,
-  distillation: DistillationOptions?, provenance: [String: String]
+  distillation: DistillationOptions?, alsFusion: Float = 0, provenance: [String: String]
 ) throws {
   let options = arguments.training
   let progress = arguments.quiet ? nil : ProgressBar(label: arguments.model.rawValue)
   let trained: TrainedModel
+  var metadata = provenance
   switch arguments.initialModel(dataset) {
   case .deepFM(let initial):
-    trained = .deepFM(train(initial, split: split, options: options, teacher: teacher, distillation: distillation, progress: progress).model)
+    var model = train(initial, split: split, options: options, teacher: teacher, distillation: distillation, progress: progress).model
+    if alsFusion > 0 {
+      var als = PipelineDefaults.als
+      als.seed = arguments.seed
+      if !arguments.quiet { FileHandle.standardError.write(Data("fusing ALS (\(als.factors) factors) at share \(alsFusion)\n".utf8)) }
+      model = try model.fusingALS(train: split.train, options: als, share: alsFusion)
+      metadata["als"] = String(decoding: (try? JSONEncoder().encode(als)) ?? Data(), as: UTF8.self)
+    }
+    trained = .deepFM(model)
   case .twoTower(let initial):
     trained = .twoTower(train(initial, split: split, options: options, teacher: teacher, distillation: distillation, progress: progress).model)
   }
-  var metadata = provenance
   metadata["training"] = String(decoding: (try? JSONEncoder().encode(options)) ?? Data(), as: UTF8.self)
   if let distillation { metadata["distillation"] = String(decoding: (try? JSONEncoder().encode(distillation)) ?? Data(), as: UTF8.self) }
   let name = distillation == nil ? arguments.model.rawValue : arguments.model.rawValue + "-distilled"

@@ -33,6 +33,9 @@ func interactionsCSV() throws -> String {
     #expect(trained.status == 0, "\(trained.stderr)")
     #expect(trained.stdout.contains("wrote \(teacher): teacher"))
     #expect(trained.stdout.contains("test metrics through the runtime") && trained.stdout.contains("AUC"))
+    // The teacher carries the ALS term fused in by default (64 factors on top of its own tables).
+    let teacherInfo = try reclite(["inspect", teacher])
+    #expect(teacherInfo.stdout.contains("ALS share 0.2 of the blend"), "\(teacherInfo.stdout)")
 
     let distilled = try reclite(["distill"] + data + ["--teacher", teacher, "--model", "two-tower", "--epochs", "2", "--alpha", "0.3", "--encoding", "int8", "--quiet", "--out", student])
     #expect(distilled.status == 0, "\(distilled.stderr)")
@@ -67,6 +70,9 @@ func interactionsCSV() throws -> String {
       (["pipeline", "--data", "d", "--out", "o", "--beta=-1"], "--beta must not be negative"),
       (["pipeline", "--data", "d", "--out", "o", "--alpha", "1.5"], "--alpha must be within 0...1"),
       (["train", "--data", "d", "--out", "o.rlm", "--weight-average", "1"], "--weight-average must be within 0..<1"),
+      (["train", "--data", "d", "--out", "o.rlm", "--als-fusion", "1"], "--als-fusion must be within [0, 1)"),
+      (["train", "--data", "d", "--out", "o.rlm", "--model", "two-tower", "--als-fusion", "0.2"], "--als-fusion applies to DeepFM models"),
+      (["pipeline", "--data", "d", "--out", "o", "--als-fusion=-0.5"], "--als-fusion must be within [0, 1)"),
     ]
     for (arguments, message) in cases {
       let result = try reclite(arguments)
@@ -98,5 +104,7 @@ func interactionsCSV() throws -> String {
     #expect(FileManager.default.fileExists(atPath: out + "/student-distilled-int8-seed2.rlm"))
     let help = try reclite(["pipeline", "--help"])
     #expect(help.status == 0 && help.stdout.contains("--no-als") && help.stdout.contains("implicit-feedback ALS"))
+    #expect(help.stdout.contains("--als-fusion") && help.stdout.contains("teacher-deepfm"))
+    #expect(run.stdout.contains("| teacher-deepfm |") && run.stdout.contains("teacher vs teacher-deepfm"), "\(run.stdout)")
   }
 }

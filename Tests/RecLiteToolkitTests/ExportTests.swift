@@ -74,8 +74,8 @@ func expectSameScores(_ runtime: [[Float]], _ memory: [[Float]], tolerance: Floa
 }
 
 @Suite struct ExportTests {
-  @Test(arguments: [ExportOptions.ItemPrecompute.always, .never])
-  func deepFMExportScoresLikeTheModel(precompute: ExportOptions.ItemPrecompute) throws {
+  @Test(arguments: [ExportOptions.ItemPrecompute.always, .never], [false, true])
+  func deepFMExportScoresLikeTheModel(precompute: ExportOptions.ItemPrecompute, fused: Bool) throws {
     let dataset = try smallDataset()
     var model = DeepFM(config: DeepFMConfig(dim: 8, hidden: [12, 6]), userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, seed: 4)
     randomize(&model.userLinear, seed: 1)
@@ -85,6 +85,10 @@ func expectSameScores(_ runtime: [[Float]], _ memory: [[Float]], tolerance: Floa
     randomize(&model.userEmbedding, seed: 5)
     randomize(&model.itemEmbedding, seed: 6)
     model.globalBias = [0.2]
+    if fused {
+      let split = Split(dataset)
+      model = try model.fusingALS(train: split.train, options: ImplicitALSOptions(factors: 3, regularization: 0.5, iterations: 3), share: 0.5)
+    }
     let options = ExportOptions(precompute: precompute)
     let bytes = try DeepFMExport.builder(model, context: context(dataset), options: options).serialize(maxBatch: 16)
     let users = dataset.userIds + [-1]

@@ -198,6 +198,9 @@ import Testing
     }
     check(model)
     check(tower)
+    // With ALS fused in, the scorer adds the same ⟨p_u, q_i⟩ as forward.
+    let als = ImplicitALS(train: split.train, itemCount: data.itemCount, options: ImplicitALSOptions(factors: 3, iterations: 2))
+    check(try! model.fusing(als, share: 0.4, logits: DenseTeacherScores(scorer: model.makeScorer(), userCount: data.userCount)))
   }
 
   @Test func distillationPullsTheStudentTowardsTheTeacher() {
@@ -287,23 +290,43 @@ import Testing
     #expect(report.dataset.train + report.dataset.validation + report.dataset.test == 30 * 12)
     #expect(report.seeds.count == 2 && result.models.count == 2)
     let names = report.seeds[0].models.map(\.name)
-    #expect(names == [ModelName.popularity, ModelName.als, ModelName.teacher, ModelName.student, ModelName.distilledStudent, ModelName.twoTower, ModelName.distilledTwoTower])
+    #expect(names == [
+      ModelName.popularity, ModelName.als, ModelName.teacherDeepFM, ModelName.teacher, ModelName.student,
+      ModelName.distilledStudent, ModelName.twoTower, ModelName.distilledTwoTower,
+    ])
     for model in report.seeds[0].models {
       #expect(model.test.ndcg10 >= 0 && model.test.ndcg10 <= 1)
       #expect(model.test.ndcg10PerUser.count == model.test.users.count)
       #expect(model.test.atK.map(\.k) == [5, 10, 20])
     }
+    // The teacher is the DeepFM with the seed's ALS fused in at the configured share, and counts its factors.
     let teacher = report.seeds[0].model(ModelName.teacher)!
+    let fused = try #require(result.models[0].teacher?.fusedFactors)
+    #expect(fused.share == tinyConfig(ratings, movies).alsFusion && fused.factors == 4)
+    let deepFM = report.seeds[0].model(ModelName.teacherDeepFM)!
     #expect(teacher.parameters == result.models[0].teacher!.parameterCount)
+    #expect(teacher.parameters == deepFM.parameters + report.seeds[0].model(ModelName.als)!.parameters + 4 * 2)
     #expect(report.seeds[0].comparisons["student-distilled vs student"] != nil)
     #expect(report.seeds[0].comparisons["teacher vs als"] != nil)
+    #expect(report.seeds[0].comparisons["teacher vs teacher-deepfm"] != nil)
     #expect(report.pooledComparisons.count == report.seeds[0].comparisons.count)
-    #expect(report.summary.count == 7 && report.summary[1].ndcg10.count == 2)
+    #expect(report.summary.count == 8 && report.summary[1].ndcg10.count == 2)
     // The report encodes to JSON and the models' scorers reproduce the reported metrics.
     let json = try JSONEncoder().encode(report)
     #expect(json.count > 1000)
     let again = evaluate(result.models[0].distilledStudent.makeScorer(), split: result.split, on: .test, options: EvaluationOptions(seed: 1))
     #expect(again.ndcg10 == report.seeds[0].model(ModelName.distilledStudent)!.test.ndcg10)
+  }
+
+  @Test func fusionShareZeroKeepsAPlainTeacher() throws {
+    let (ratings, movies) = try writeMovieLens()
+    var config = tinyConfig(ratings, movies)
+    config.seeds = [4]
+    config.alsFusion = 0
+    let result = try runPipeline(config)
+    let names = result.report.seeds[0].models.map(\.name)
+    #expect(names.contains(ModelName.als) && names.contains(ModelName.teacher) && !names.contains(ModelName.teacherDeepFM))
+    #expect(result.models[0].teacher?.fusedFactors == nil)
   }
 
   @Test func bringYourOwnTeacher() throws {
