@@ -134,9 +134,9 @@ public struct PipelineResult: Sendable {
 public enum ModelName {
   public static let popularity = "popularity"
   public static let als = "als"
-  /// Reference models, not distillation products: no share of the teacher is reported for them.
-  /// The teacher's DeepFM before the ALS term is fused in (a reference row).
+  /// The teacher's DeepFM before the ALS term is fused in.
   public static let teacherDeepFM = "teacher-deepfm"
+  /// Reference models, not distillation products: no share of the teacher is reported for them.
   public static let baselines: Set<String> = [popularity, als, teacherDeepFM]
   public static let teacher = "teacher"
   public static let student = "student"
