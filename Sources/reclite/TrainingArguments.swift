@@ -11,7 +11,7 @@ enum ModelKind: String, ExpressibleByArgument, CaseIterable {
 }
 
 struct ModelArguments: ParsableArguments {
-  @Option(help: "teacher (DeepFM dim 64, MLP 256-128-64), student (DeepFM dim 6, MLP 32-16) or two-tower (dim 6).")
+  @Option(help: "teacher (DeepFM dim 64, MLP 256-128-64), student (DeepFM dim 6, MLP 32-16) or two-tower (dim 12).")
   var model: ModelKind = .student
 
   @Option(help: "Embedding width (overrides the model's default).")
