@@ -16,8 +16,9 @@ public struct DeepFMConfig: Sendable, Codable, Equatable {
 ///         + FM(v_u, v_i, v_g, v_y) + MLP(concat(v_u, v_i, v_g, v_y))
 ///
 /// with v_g the mean of the item's genre rows (zero for an empty bag) and
-/// FM = ½ Σ_j((Σ_f v_fj)² − Σ_f v_fj²), plus ⟨p_u, q_i⟩ when ALS factors are fused in. The MLP is `4·dim → hidden… → 1`, ReLU after every hidden
-/// layer, none after the last.
+/// FM = ½ Σ_j((Σ_f v_fj)² − Σ_f v_fj²); the logit gains ⟨p_u, q_i⟩ when ALS factors are fused
+/// in (`FusedFactors`). The MLP is `4·dim → hidden… → 1`, ReLU after every hidden layer, none
+/// after the last.
 ///
 /// Parameter layouts (all row-major `[Float]`; row = dense index, OOV row last):
 /// - `userEmbedding`  `[userCount+1][dim]`,  `itemEmbedding` `[itemCount+1][dim]`,
