@@ -4,7 +4,7 @@
 import Foundation
 import RecLiteRuntime
 import RecLiteToolkit
-import RecLiteTrain
+@testable import RecLiteTrain
 import RecLiteWriter
 import Testing
 
@@ -55,13 +55,14 @@ func runtimeProbabilities(_ bytes: [UInt8], users: [Int64], items: [Int64]) thro
 }
 
 /// In-memory probabilities for every user row (OOV row last) against every item row (OOV last).
-func memoryProbabilities<M: TrainableModel>(_ model: M, users: Int, items: Int) -> [[Float]] {
+/// `outputScale` is the factor an exported fused model applies to its logit.
+func memoryProbabilities<M: TrainableModel>(_ model: M, users: Int, items: Int, outputScale: Float = 1) -> [[Float]] {
   var workspace = model.makeWorkspace()
   return (0...users).map { u in
     var logits: [Float] = []
     let itemRows = (0...items).map { Int32($0) }
     model.forward(users: [Int32](repeating: Int32(u), count: itemRows.count), items: itemRows, count: itemRows.count, workspace: &workspace, logits: &logits)
-    return logits.prefix(itemRows.count).map { 1 / (1 + exp(-$0)) }
+    return logits.prefix(itemRows.count).map { 1 / (1 + exp(-outputScale * $0)) }
   }
 }
 
@@ -88,6 +89,10 @@ func expectSameScores(_ runtime: [[Float]], _ memory: [[Float]], tolerance: Floa
     if fused {
       let split = Split(dataset)
       model = try model.fusingALS(train: split.train, options: ImplicitALSOptions(factors: 3, regularization: 0.5, iterations: 3), share: 0.5)
+      // As if the fused logits ran high: the file must score σ(0.5·logit).
+      let f = try #require(model.fusedFactors)
+      model.fusedFactors = FusedFactors(
+        factors: f.factors, userFactors: f.userFactors, itemFactors: f.itemFactors, share: f.share, scale: f.scale, outputScale: 0.5)
     }
     let options = ExportOptions(precompute: precompute)
     let bytes = try DeepFMExport.builder(model, context: context(dataset), options: options).serialize(maxBatch: 16)
@@ -95,7 +100,8 @@ func expectSameScores(_ runtime: [[Float]], _ memory: [[Float]], tolerance: Floa
     let items = dataset.itemIds + [999_999]
     expectSameScores(
       try runtimeProbabilities(bytes, users: users, items: items),
-      memoryProbabilities(model, users: dataset.userCount, items: dataset.itemCount), tolerance: 1e-5)
+      memoryProbabilities(model, users: dataset.userCount, items: dataset.itemCount, outputScale: model.fusedFactors?.outputScale ?? 1),
+      tolerance: 1e-5)
   }
 
   @Test func twoTowerExportScoresLikeTheModel() throws {
