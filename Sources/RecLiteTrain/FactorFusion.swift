@@ -18,9 +18,8 @@ public struct FusedFactors: Sendable, Equatable {
   /// no known pair's logit exceeds `FusedFactors.largestDeployedLogit`. Top ALS scores lie ~20
   /// of their standard deviations out, so the fused logits of users' best items run far above
   /// 17 (up to 49 on seed 1), where float32's σ is exactly 1: the file's scores tie and its
-  /// ranking degrades (seen
-  /// through the runtime: test NDCG@10 0.0809 against the model's 0.0847). Ranking on the
-  /// scaled logit is unchanged; distillation keeps the model's own logits.
+  /// ranking degrades (seen through the runtime: test NDCG@10 0.0809 against the model's
+  /// 0.0847). Ranking on the scaled logit is unchanged; distillation keeps the model's logits.
   public let outputScale: Float
 
   /// σ(10) = 1 − 4.5e-5: float32 still separates logits 0.002 apart there.
