@@ -25,15 +25,9 @@ public struct FusedFactors: Sendable, Equatable {
   /// σ(10) = 1 − 4.5e-5: float32 still separates logits 0.002 apart there.
   public static let largestDeployedLogit: Float = 10
 
-  public var parameterCount: Int { userFactors.count + itemFactors.count }
-
-  @inline(__always)
-  public func score(user: Int, item: Int) -> Float {
-    var sum: Float = 0
-    for j in 0..<factors { sum += userFactors[user * factors + j] * itemFactors[item * factors + j] }
-    return sum
-  }
 }
+
+extension FusedFactors: FactorScores {}
 
 public enum FactorFusionError: Error, CustomStringConvertible {
   case share(Float)

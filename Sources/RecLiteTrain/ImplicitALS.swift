@@ -25,7 +25,7 @@ public struct ImplicitALSOptions: Sendable, Codable, Equatable {
 /// Gramian trick: Σ over all items of c·y·yᵀ = YᵀY + (α − 1)·Σ over the row's interactions of y·yᵀ, so a
 /// row costs O(interactions·f² + f³) however large the catalog is. Rows are solved in parallel;
 /// each row is written by one thread, so results do not depend on the thread count.
-public struct ImplicitALS: Sendable {
+public struct ImplicitALS: Sendable, FactorScores {
   public let factors: Int
   public let userCount: Int
   public let itemCount: Int
@@ -52,6 +52,19 @@ public struct ImplicitALS: Sendable {
     }
   }
 
+  public func makeScorer() -> any Scorer { ALSScorer(model: self) }
+}
+
+/// User and item factor tables whose dot product is a score: ALS, and ALS fused into a DeepFM.
+public protocol FactorScores {
+  var factors: Int { get }
+  /// `[users][factors]` row-major.
+  var userFactors: [Float] { get }
+  /// `[items][factors]` row-major.
+  var itemFactors: [Float] { get }
+}
+
+extension FactorScores {
   public var parameterCount: Int { userFactors.count + itemFactors.count }
 
   @inline(__always)
@@ -60,8 +73,6 @@ public struct ImplicitALS: Sendable {
     for j in 0..<factors { sum += userFactors[user * factors + j] * itemFactors[item * factors + j] }
     return sum
   }
-
-  public func makeScorer() -> any Scorer { ALSScorer(model: self) }
 }
 
 /// Full-catalog scores of an ALS model (the OOV row `userCount` scores every item 0).
