@@ -1,6 +1,7 @@
 /// Knobs of the distillation loss. The initializer's defaults (α 0.5, T 1, soft labels on
-/// positives and sampled negatives, top-K 0, β 0) are the two-tower student's validation-sweep
-/// choice; the DeepFM student adds the teacher's top-10 (see `PipelineDefaults`).
+/// positives and sampled negatives, top-K 0, β 0, no listwise term) are the pointwise part of
+/// the validation sweeps; the DeepFM student adds the teacher's top-10 and the two-tower student
+/// the listwise term (see `PipelineDefaults`).
 public struct DistillationOptions: Sendable, Codable, Equatable {
   /// Weight of the hard-label BCE; 1 − α goes to the soft-label term.
   public var alpha: Float
@@ -12,8 +13,22 @@ public struct DistillationOptions: Sendable, Codable, Equatable {
   public var beta: Float
   /// λ of the RD position weights w_r ∝ exp(−r/λ).
   public var lambda: Double
+  /// Weight γ of the listwise term over each user's unseen catalog (`ListwiseDistillation`);
+  /// 0 = off.
+  public var listwiseWeight: Float = 0
+  /// Temperature of the listwise term's softmaxes.
+  public var listwiseTemperature: Float = 1
+  /// Items per user in the listwise term: 0 = the whole unseen catalog, n = the teacher's best
+  /// n/2 and n/2 drawn from the rest each epoch.
+  public var listwiseCandidates: Int = 0
 
-  public init(alpha: Float = 0.5, temperature: Float = 1, topK: Int = 0, beta: Float = 0, lambda: Double = 5) {
+  public init(
+    alpha: Float = 0.5, temperature: Float = 1, topK: Int = 0, beta: Float = 0, lambda: Double = 5,
+    listwiseWeight: Float = 0, listwiseTemperature: Float = 1, listwiseCandidates: Int = 0
+  ) {
+    self.listwiseCandidates = listwiseCandidates
+    self.listwiseWeight = listwiseWeight
+    self.listwiseTemperature = listwiseTemperature
     self.alpha = alpha
     self.temperature = temperature
     self.topK = topK

@@ -98,6 +98,8 @@ public func train<Model: TrainableModel>(
     teacherTop = tops.array
   }
 
+  var listwise = ListwiseBatches(teacher: teacher, options: distillation, split: split)
+
   var history = TrainingHistory()
   var best: Model = model
   var average = WeightAverage(model: model, decay: options.weightAverageDecay)
@@ -118,8 +120,11 @@ public func train<Model: TrainableModel>(
     var random = SeededRandom(seed: options.seed, stream: 0x5AFF1E &+ UInt64(epoch))
     random.shuffle(&examples)
     progress?.startEpoch(epoch, of: options.epochs, examples: examples.count)
+    let steps = (examples.count + batchSize - 1) / batchSize
+    listwise?.startEpoch(steps: steps, random: &random)
     var totalLoss = 0.0
     var start = 0
+    var step = 0
     while start < examples.count {
       let count = min(batchSize, examples.count - start)
       for b in 0..<count {
@@ -145,6 +150,9 @@ public func train<Model: TrainableModel>(
       }
       totalLoss += batchLoss
       model.backward(dLogits: dLogits, users: users, items: items, count: count, workspace: &workspace, gradients: &gradients, touched: &touched)
+      // The listwise term's users for this step add their gradients before the same update.
+      totalLoss += listwise?.accumulate(step: step, model: model, workspace: &workspace, gradients: &gradients, touched: &touched) ?? 0
+      step += 1
       optimizer.apply(model: &model, gradients: &gradients, touched: &touched)
       average?.update(with: model)
       start += count

@@ -14,7 +14,11 @@ struct DistillCommand: ParsableCommand {
       The student's loss is α·BCE(hard labels) + (1 − α)·T²·BCE(σ(z_s/T), σ(z_t/T))
       on each user's training interactions and sampled negatives (plus, with
       --top-k, the teacher's best unseen items), and with --beta a
-      ranking-distillation term on the teacher's top-K. The teacher is either a
+      ranking-distillation term on the teacher's top-K. With --listwise-weight γ
+      it adds γ·T_l²·KL(softmax(z_t/T_l) ‖ softmax(z_s/T_l)) over each user's
+      unseen items (the teacher's best and a fresh sample of the rest, see
+      --listwise-candidates), which teaches the order of the whole ranking; the
+      two-tower student uses it by default. The teacher is either a
       .rlm model (its logits are computed through the runtime for every user
       and item) or a CSV of user,item,logit rows with raw ids, so a teacher
       trained anywhere (PyTorch, Spark) can be distilled.

@@ -73,6 +73,9 @@ func interactionsCSV() throws -> String {
       (["train", "--data", "d", "--out", "o.rlm", "--als-fusion", "1"], "--als-fusion must be within [0, 1)"),
       (["train", "--data", "d", "--out", "o.rlm", "--model", "two-tower", "--als-fusion", "0.2"], "--als-fusion applies to DeepFM models"),
       (["pipeline", "--data", "d", "--out", "o", "--als-fusion=-0.5"], "--als-fusion must be within [0, 1)"),
+      (["distill", "--data", "d", "--teacher", "t.rlm", "--out", "o.rlm", "--listwise-weight=-0.1"], "--listwise-weight must not be negative"),
+      (["pipeline", "--data", "d", "--out", "o", "--listwise-temperature", "0"], "--listwise-temperature must be positive"),
+      (["pipeline", "--data", "d", "--out", "o", "--listwise-candidates=-3"], "--listwise-candidates must not be negative"),
     ]
     for (arguments, message) in cases {
       let result = try reclite(arguments)

@@ -51,6 +51,40 @@ import Testing
     #expect(check.passed, "\(check.failures)")
   }
 
+  @Test func listwiseTermMatchesHandComputedValues() {
+    // t = [0, ln 3], s = [0, 0], T = 1: p = [0.25, 0.75], q = [0.5, 0.5]
+    //   KL = 0.25·ln 0.5 + 0.75·ln 1.5 = −0.173287 + 0.304099 = 0.130812; grad = q − p
+    let term = ListwiseDistillation(weight: 1, temperature: 1)
+    var g = [Float](repeating: 9, count: 2)
+    let loss = listwise(term, student: [0, 0], teacher: [0, Foundation.log(3)], scale: 1, gradient: &g)
+    #expect(abs(loss - 0.130812) < 1e-5)
+    #expect(abs(g[0] - 0.25) < 1e-6 && abs(g[1] + 0.25) < 1e-6)
+    // Same pair at T = 2 with weight 0.5 and the batch scale 0.25:
+    //   p = softmax([0, ln3/2]) = [1/(1+√3), √3/(1+√3)] = [0.366025, 0.633975], q unchanged
+    //   loss = 0.5·4·(0.366025·ln 0.732051 + 0.633975·ln 1.267949) = 2·(−0.114165 + 0.150506) = 0.072682
+    //   grad = 0.5·0.25·2·(q − p) = 0.25·[0.133975, −0.133975]
+    let warm = ListwiseDistillation(weight: 0.5, temperature: 2)
+    let warmLoss = listwise(warm, student: [0, 0], teacher: [0, Foundation.log(3)], scale: 0.25, gradient: &g)
+    #expect(abs(warmLoss - 0.072682) < 1e-5)
+    #expect(abs(g[0] - 0.033494) < 1e-6 && abs(g[1] + 0.033494) < 1e-6)
+    // Identical scores cost nothing, even at logits where exp overflows without the shift.
+    g = [9, 9, 9]
+    let same = listwise(term, student: [200, 150, -40], teacher: [200, 150, -40], scale: 1, gradient: &g)
+    #expect(abs(same) < 1e-6 && g.allSatisfy { abs($0) < 1e-6 })
+  }
+
+  @Test func listwiseGradientMatchesFiniteDifferences() {
+    let term = ListwiseDistillation(weight: 0.7, temperature: 1.5)
+    let z = randomFloats(12, seed: 4, scale: 2), t = randomFloats(12, seed: 5, scale: 3)
+    var analytic = [Float](repeating: 0, count: 12)
+    _ = listwise(term, student: z, teacher: t, scale: 1, gradient: &analytic)
+    var scratch = analytic
+    let check = checkGradient(z, analytic: analytic) { v in
+      Double(listwise(term, student: v, teacher: t, scale: 1, gradient: &scratch))
+    }
+    #expect(check.passed, "\(check.failures)")
+  }
+
   @Test func bceIsFiniteForExtremeLogits() {
     #expect(Logistic.bceWithLogits(100, target: 1) < 1e-6)
     #expect(abs(Logistic.bceWithLogits(-100, target: 1) - 100) < 1e-3)
@@ -158,5 +192,14 @@ import Testing
     #expect(again == mixed)
     let stats = MeanStd([1, 2, 3])
     #expect(stats.mean == 2 && stats.std == 1)
+  }
+}
+
+/// `ListwiseDistillation.lossAndGradient` on arrays.
+func listwise(_ term: ListwiseDistillation, student: [Float], teacher: [Float], scale: Float, gradient: inout [Float]) -> Float {
+  student.withUnsafeBufferPointer { s in
+    teacher.withUnsafeBufferPointer { t in
+      gradient.withUnsafeMutableBufferPointer { term.lossAndGradient(student: s, teacher: t, scale: scale, gradient: $0) }
+    }
   }
 }

@@ -19,6 +19,14 @@ import Testing
     DeepFM(config: DeepFMConfig(dim: 4, hidden: [8, 4]), userCount: data.userCount, itemCount: data.itemCount, features: data.features, seed: seed)
   }
 
+  /// A DeepFM trained briefly, as a teacher for the distillation tests, and a two-tower student.
+  func smallTeacherAndStudent() -> (DenseTeacherScores, TwoTower) {
+    let teacherModel = train(smallDeepFM(seed: 7), split: split, options: TrainingOptions(epochs: 4, batchSize: 64, learningRate: 0.02, patience: 0)).model
+    let teacher = DenseTeacherScores(scorer: teacherModel.makeScorer(), userCount: data.userCount)
+    let student = TwoTower(config: TwoTowerConfig(embeddingDim: 3, outputDim: 3), userCount: data.userCount, itemCount: data.itemCount, features: data.features, seed: 8)
+    return (teacher, student)
+  }
+
   @Test func sameSeedGivesIdenticalWeights() {
     let options = TrainingOptions(epochs: 2, batchSize: 64, learningRate: 0.01, negatives: 2, patience: 1, seed: 9)
     let a = train(smallDeepFM(seed: 1), split: split, options: options).model
@@ -204,9 +212,7 @@ import Testing
   }
 
   @Test func distillationPullsTheStudentTowardsTheTeacher() {
-    let teacherModel = train(smallDeepFM(seed: 7), split: split, options: TrainingOptions(epochs: 4, batchSize: 64, learningRate: 0.02, patience: 0)).model
-    let teacher = DenseTeacherScores(scorer: teacherModel.makeScorer(), userCount: data.userCount)
-    let student = TwoTower(config: TwoTowerConfig(embeddingDim: 3, outputDim: 3), userCount: data.userCount, itemCount: data.itemCount, features: data.features, seed: 8)
+    let (teacher, student) = smallTeacherAndStudent()
     let options = TrainingOptions(epochs: 4, batchSize: 64, learningRate: 0.02, patience: 0, seed: 3)
     let softOnly = DistillationOptions(alpha: 0, temperature: 1, topK: 5, beta: 0, lambda: 5)
     let distilled = train(student, split: split, options: options, teacher: teacher, distillation: softOnly).model
@@ -229,6 +235,58 @@ import Testing
     #expect(top.count == 5 && top.allSatisfy { !split.train.contains(user: 0, item: $0) })
     let logits = top.map { teacher.logit(user: 0, item: $0)! }
     #expect(logits == logits.sorted(by: >))
+  }
+
+  @Test func listwiseTermTeachesTheTeachersRanking() {
+    let (teacher, student) = smallTeacherAndStudent()
+    let options = TrainingOptions(epochs: 4, batchSize: 64, learningRate: 0.02, patience: 0, seed: 3)
+    let pointwise = DistillationOptions(alpha: 0.5, temperature: 1)
+    var withListwise = pointwise
+    withListwise.listwiseWeight = 1
+    withListwise.listwiseCandidates = 40
+    let plain = train(student, split: split, options: options, teacher: teacher, distillation: pointwise).model
+    let ranked = train(student, split: split, options: options, teacher: teacher, distillation: withListwise).model
+    let again = train(student, split: split, options: options, teacher: teacher, distillation: withListwise).model
+    #expect(ranked.namedParameters.map(\.values) == again.namedParameters.map(\.values))
+    // Mean KL between the teacher's and the student's softmax over each user's unseen items.
+    let term = ListwiseDistillation(weight: 1, temperature: 1)
+    func divergence(_ m: TwoTower) -> Double {
+      let scorer = m.makeScorer()
+      var total = 0.0
+      for user in 0..<data.userCount {
+        let all = scorer.scoreAll(userRow: user)
+        let items = ListwiseDistillation.candidates(user: user, itemCount: data.itemCount, train: split.train, teacher: teacher)
+        #expect(items.allSatisfy { !split.train.contains(user: user, item: Int($0)) })
+        var gradient = [Float](repeating: 0, count: items.count)
+        total += Double(listwise(term, student: items.map { all[Int($0)] }, teacher: items.map { teacher.logit(user: user, item: Int($0))! }, scale: 1, gradient: &gradient))
+      }
+      return total / Double(data.userCount)
+    }
+    let (a, b) = (divergence(plain), divergence(ranked))
+    #expect(b < 0.8 * a, "KL \(b) with the listwise term, \(a) without")
+  }
+
+  @Test func listwiseCandidatesAreTheTeachersHeadAndAFreshSampleOfTheRest() throws {
+    let (teacher, _) = smallTeacherAndStudent()
+    let options = DistillationOptions(listwiseWeight: 1, listwiseCandidates: 10)
+    var batches = try #require(ListwiseBatches(teacher: teacher, options: options, split: split))
+    var random = SeededRandom(seed: 5)
+    batches.startEpoch(steps: 4, random: &random)
+    let first = Array(batches.candidates(of: 2))
+    batches.startEpoch(steps: 4, random: &random)
+    let second = Array(batches.candidates(of: 2))
+    let head = teacher.topItems(user: 2, k: 5, train: split.train).map { Int32($0) }
+    for list in [first, second] {
+      #expect(list.count == 10 && Set(list).count == 10)
+      #expect(Array(list[..<5]) == head)
+      #expect(list.allSatisfy { !split.train.contains(user: 2, item: Int($0)) })
+    }
+    #expect(first[5...] != second[5...], "the tail sample is drawn afresh every epoch")
+    // 0 candidates means the whole unseen catalog; no weight means no term.
+    var whole = try #require(ListwiseBatches(teacher: teacher, options: DistillationOptions(listwiseWeight: 1), split: split))
+    whole.startEpoch(steps: 1, random: &random)
+    #expect(whole.candidates(of: 2).count == data.itemCount - split.train.count(of: 2))
+    #expect(ListwiseBatches(teacher: teacher, options: DistillationOptions(), split: split) == nil)
   }
 
   @Test func fileTeacherScores() throws {
