@@ -1,7 +1,7 @@
 import Foundation
 
-/// Listwise distillation over a user's whole unseen catalog: the student's softmax over the
-/// items the user has no training interaction with is pulled towards the teacher's,
+/// Listwise distillation over a user's unseen items: the student's softmax over items the user
+/// has no training interaction with (all of them, or a sample) is pulled towards the teacher's,
 ///
 ///   L_u = T² · KL(softmax(t/T) ‖ softmax(s/T)),   ∂L_u/∂s_i = T · (q_i − p_i)
 ///
@@ -30,7 +30,7 @@ public struct ListwiseDistillation: Sendable {
   }
 
   /// `weight · L_u` for one user's candidates, and its gradient in the student logits written to
-  /// `gradient` (same order as `student` and `teacher`), scaled by `scale` (the batch mean).
+  /// `gradient` (same order as `student` and `teacher`), multiplied by `scale`.
   public func lossAndGradient(
     student: UnsafeBufferPointer<Float>, teacher: UnsafeBufferPointer<Float>, scale: Float,
     gradient: UnsafeMutableBufferPointer<Float>

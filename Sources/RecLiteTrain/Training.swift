@@ -69,7 +69,7 @@ public struct TrainingHistory: Sendable, Codable, Equatable {
 
 /// Trains a model on the split's training interactions with BCE on the user's positives and
 /// sampled negatives — and, when a teacher is given, the distillation loss on those plus the
-/// teacher's top-K items per user. Mini-batch Adam (sparse rows for tables), seeded shuffling
+/// teacher's top-K items per user, and the listwise term (`ListwiseBatches`) if it has a weight. Mini-batch Adam (sparse rows for tables), seeded shuffling
 /// and sampling, early stopping on validation NDCG@10 by full ranking.
 ///
 /// Deterministic: the same seed gives bit-identical weights whatever the thread count (parallel
