@@ -4,7 +4,7 @@ import RecLiteTrain
 /// The distillation-loss options shared by `distill` and `pipeline`. Each is optional so that a
 /// student keeps its own validation-swept default (`PipelineDefaults`) unless the user sets it.
 struct DistillationArguments: ParsableArguments {
-  @Option(help: "Weight of the hard-label loss (the soft-label loss gets 1 − alpha). (default: \(PipelineDefaults.distillation.alpha))")
+  @Option(help: "Weight of the hard-label loss (the soft-label loss gets 1 − alpha). (default: \(PipelineDefaults.distillation.alpha) for the DeepFM student, \(PipelineDefaults.twoTowerDistillation.alpha) for two-tower)")
   var alpha: Float?
 
   @Option(help: "Temperature of the soft labels. (default: \(PipelineDefaults.distillation.temperature))")
