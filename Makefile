@@ -160,7 +160,7 @@ release-tool:
 
 demo: deps data release-tool lib $(BIN)/recommend
 	$(BIN)/reclite-release pipeline --data $(DATA) --out $(DEMO_OUT) --seeds $(DEMO_SEEDS)
-	$(BIN)/recommend $(DEMO_OUT)/student-distilled-int8.rlm 1 10
+	$(BIN)/recommend $(DEMO_OUT)/two-tower-distilled-int8.rlm 1 10
 
 # ---- Install ---------------------------------------------------------------
 
