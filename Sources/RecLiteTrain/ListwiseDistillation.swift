@@ -78,8 +78,9 @@ struct ListwiseBatches {
   private let teacher: any TeacherScores
   /// Per user: the unseen items the teacher scores, best first.
   private let ranked: [[Int32]]
-  /// Users with at least one candidate, in the order of this epoch.
-  private var order: [Int32]
+  /// Users with at least one candidate, ascending; each epoch shuffles a copy into `order`.
+  private let usersWithCandidates: [Int32]
+  private var order: [Int32] = []
   private var steps = 1
   private var epochSeed: UInt64 = 0
   private var users: [Int32] = [], items: [Int32] = [], teacherLogits: [Float] = []
@@ -96,14 +97,14 @@ struct ListwiseBatches {
       let logits = items.map { teacher.logit(user: user, item: Int($0))! }
       lists[user] = items.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }.map { items[$0] }
     }
-    let all = lists.array
-    ranked = all
-    order = all.indices.filter { !all[$0].isEmpty }.map { Int32($0) }
+    let ranked = lists.array
+    self.ranked = ranked
+    usersWithCandidates = ranked.indices.filter { !ranked[$0].isEmpty }.map { Int32($0) }
   }
 
   /// A fresh user order for an epoch of `steps` optimizer steps.
   mutating func startEpoch(steps: Int, random: inout SeededRandom) {
-    order.sort()
+    order = usersWithCandidates
     random.shuffle(&order)
     epochSeed = random.next()
     self.steps = max(1, steps)
