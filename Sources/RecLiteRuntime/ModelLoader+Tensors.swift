@@ -39,15 +39,18 @@ extension ModelLoader {
       throw RecLiteError(.badModel, "\(tensorLabel(index)): buffer \(raw.buffer) out of range (have \(graph.bufferCount))")
     }
     if tensor.isConstant {
+      // Each dimension is bounded too, not only the product: a table with no
+      // rows and an enormous width has 0 elements but overflows its row size.
+      let limit = ModelLoader.maxElements
       let (elements, overflow) = first.multipliedReportingOverflow(by: second)
-      guard first >= 0 && second >= 0 && !overflow && elements <= Int64(ModelLoader.maxElements) else {
+      guard (0...limit).contains(first) && (0...limit).contains(second) && !overflow && elements <= limit else {
         throw RecLiteError(.badModel, "\(tensorLabel(index)): invalid shape [\(first), \(second)] for a constant")
       }
     } else {
       guard type == .float32 || type == .int32 else {
         throw RecLiteError(.badModel, "\(tensorLabel(index)): activations must be float32 or int32, not \(type.name)")
       }
-      guard first == -1 || first == 1, second >= 1 && second <= Int64(ModelLoader.maxElements / ModelLoader.maxBatchLimit)
+      guard first == -1 || first == 1, second >= 1 && second <= ModelLoader.maxElements / Int64(ModelLoader.maxBatchLimit)
       else {
         throw RecLiteError(.badModel, "\(tensorLabel(index)): activation shape [\(first), \(second)] must be [-1 or 1, width ≥ 1]")
       }

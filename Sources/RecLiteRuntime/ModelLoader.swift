@@ -92,7 +92,10 @@ public struct ModelLoader {
         throw RecLiteError(
           .badModel, "buffer \(index): bytes \(offset)+\(size) run past the end of the file (\(length) bytes)")
       }
-      total += Int(size)
+      // Buffers may overlap, so their sum is not bounded by the file size.
+      let (sum, overflow) = total.addingReportingOverflow(Int(size))
+      guard !overflow else { throw RecLiteError(.badModel, "buffer sizes add up past \(Int.max) bytes") }
+      total = sum
     }
     graph.weightBytes = total
     guard info.tensor_count > 0 && info.tensor_count <= ModelLoader.maxTensors else {
@@ -109,8 +112,9 @@ public struct ModelLoader {
   static let maxOps: UInt32 = 65_536
   /// Largest batch a plan may use; bounds arena sizes.
   public static let maxBatchLimit = 65_536
-  /// Largest element count of one tensor (keeps every byte count far from overflow).
-  static let maxElements = 1 << 40
+  /// Largest element count of one tensor (keeps every byte count far from
+  /// overflow): 2^40 on 64-bit targets, 2^27 where `Int` has 32 bits.
+  static var maxElements: Int64 { min(Int64(1) << 40, Int64(Int.max >> 4)) }
 
   /// "tensor 7 (user_table)" for messages.
   func tensorLabel(_ index: Int) -> Message {

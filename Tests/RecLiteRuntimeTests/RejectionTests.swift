@@ -132,6 +132,23 @@ func expectRejected(_ bytes: [UInt8], _ status: Status = .badModel, containing t
     expectRejected(builder.serializeUnchecked(), containing: "tensor \(t) (w): buffer")
   }
 
+  /// Found by the fuzzer: a constant with no rows has no elements, but an
+  /// enormous width overflowed its byte count (row-wise row size, or type size).
+  @Test func aZeroRowConstantWithAnEnormousWidthIsRejected() throws {
+    for encoding in [TableEncoding.float32, .rowWise8, .rowWise4] {
+      for width in [Int64.max, Int64.max / 2, Int64(1) << 41] {
+        let builder = TwoTowerFixture(encoding: encoding).builder()
+        let t = builder.tensors.firstIndex { $0.name == "item_table" }!
+        builder.tensors[t].shape = [0, width]
+        expectRejected(
+          builder.serializeUnchecked(), containing: "tensor \(t) (item_table): invalid shape [0, \(width)] for a constant")
+        builder.tensors[t].shape = [width, 0]
+        expectRejected(
+          builder.serializeUnchecked(), containing: "tensor \(t) (item_table): invalid shape [\(width), 0] for a constant")
+      }
+    }
+  }
+
   @Test func shapesInconsistentWithAnOpAreRejected() throws {
     let wrongOutput = TwoTowerFixture().builder()
     let out = wrongOutput.tensors.firstIndex { $0.name == "user_tower" }!
