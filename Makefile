@@ -19,6 +19,8 @@ SWIFTC ?= swiftc
 CC ?= cc
 CLANGXX ?= clang++
 HOST_TARGET ?= x86_64-unknown-linux-gnu
+# The library version: include/reclite.h is its only source.
+VERSION := $(shell sed -n 's/^\#define RECLITE_VERSION_STRING "\(.*\)"/\1/p' include/reclite.h)
 
 EMBEDDED := -enable-experimental-feature Embedded -wmo -parse-as-library -Osize -Xfrontend -function-sections
 SHIM_FLAGS := -O2 -fPIC -ffunction-sections -fdata-sections -fno-exceptions -fno-rtti -std=c++17 -Wno-deprecated-declarations \
@@ -41,7 +43,7 @@ deps:
 
 lib: $(LIB)/libreclite.so $(LIB)/libreclite.a
 
-$(OBJ)/format.o: Sources/CRecLiteFormat/format.cpp Sources/CRecLiteFormat/include/reclite_format.h Sources/CRecLiteFormat/generated/reclite_generated.h
+$(OBJ)/format.o: Sources/CRecLiteFormat/format.cpp Sources/CRecLiteFormat/include/reclite_format.h Sources/CRecLiteFormat/generated/reclite_generated.h include/reclite.h
 	@mkdir -p $(@D)
 	$(CLANGXX) $(SHIM_FLAGS) -c $< -o $@
 
@@ -180,7 +182,7 @@ install: lib
 	install -m 644 $(LIB)/libreclite.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIB)/libreclite.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/reclite.h $(DESTDIR)$(PREFIX)/include/
-	sed -e 's|@PREFIX@|$(PREFIX)|' scripts/reclite.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/reclite.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' scripts/reclite.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/reclite.pc
 
 clean:
 	rm -rf $(BUILD)

@@ -43,8 +43,20 @@
  *  - Ids. Users, items and context values are the raw ids of your data set
  *    (int64), never internal row numbers. Unknown ids are not errors: they
  *    map to the model's out-of-vocabulary row ("cold start").
- *  - Versioning. Structs passed in carry their own size in `struct_size`, set
- *    by the *_INIT macros, so a newer library accepts an older caller.
+ *  - Versioning. Every struct that crosses the API starts with `struct_size`,
+ *    set by its *_INIT macro to the size the caller was compiled with. Fields
+ *    are only ever appended, so structs can grow without breaking callers:
+ *    the library accepts any struct_size from the struct's first version
+ *    (RECLITE_*_SIZE_V1) up, reads and writes only the first struct_size bytes
+ *    (fields beyond them are neither read nor written; fields a caller's older
+ *    struct lacks count as zero), and ignores trailing fields a newer header
+ *    added that this library does not know. A smaller struct_size is
+ *    RECLITE_E_STRUCT_SIZE.
+ *  - Scores. A model's scores rank its items: higher is better. Most models
+ *    are trained as probabilities σ(logit); for them the library returns the
+ *    logit itself (RECLITE_SCORE_LOGIT), because float32 rounds σ(x) to exactly
+ *    1 for every x above ≈ 16.6, which would tie the best items. See
+ *    reclite_score_kind for what to show a person.
  */
 #ifndef RECLITE_H
 #define RECLITE_H
@@ -58,11 +70,17 @@ extern "C" {
 
 /* ---- Versions ---------------------------------------------------------- */
 
-/** Library version, also returned by reclite_version(). */
+/**
+ * Library version, also returned by reclite_version(). The single source of
+ * the version: the build, the pkg-config file and the bindings read it here.
+ */
 #define RECLITE_VERSION_MAJOR 0
-#define RECLITE_VERSION_MINOR 1
+#define RECLITE_VERSION_MINOR 2
 #define RECLITE_VERSION_PATCH 0
-#define RECLITE_VERSION_STRING "0.1.0"
+#define RECLITE_VERSION_STRING "0.2.0"
+/** The version as one comparable integer: MAJOR·10000 + MINOR·100 + PATCH (0.2.0 is 200). */
+#define RECLITE_VERSION_NUMBER \
+  (RECLITE_VERSION_MAJOR * 100 * 100 + RECLITE_VERSION_MINOR * 100 + RECLITE_VERSION_PATCH)
 
 /**
  * ABI version: bumped whenever a function signature, struct layout or enum
@@ -74,8 +92,11 @@ extern "C" {
 /** Newest .rlm format version this library reads. */
 #define RECLITE_FORMAT_VERSION 1
 
-/** Library version string, e.g. "0.1.0". Static; never NULL. Thread-safe. */
+/** Library version string, e.g. "0.2.0". Static; never NULL. Thread-safe. */
 const char *reclite_version(void);
+
+/** Library version as RECLITE_VERSION_NUMBER of the loaded library. Thread-safe. */
+uint32_t reclite_version_number(void);
 
 /** ABI version of the loaded library (RECLITE_ABI_VERSION it was built with). Thread-safe. */
 uint32_t reclite_abi_version(void);
@@ -183,9 +204,25 @@ void reclite_model_close(reclite_model *model);
  */
 size_t reclite_model_arena_size(const reclite_model *model);
 
+/** What the numbers reclite_score() and reclite_recommend() return mean. */
+typedef enum reclite_score_kind {
+  /**
+   * A real-valued score: higher ranks first; it has no probability meaning.
+   * Show a person the rank, not the number.
+   */
+  RECLITE_SCORE_RAW = 0,
+  /**
+   * A logit: the model's probability that the user takes the item is
+   * 1 / (1 + exp(-score)). Rank by the score itself (never by a rounded
+   * probability, which ties above ≈ 16.6); when a person should see a
+   * number, show the probability computed in double precision, or the rank.
+   */
+  RECLITE_SCORE_LOGIT = 1
+} reclite_score_kind;
+
 /** Summary of a model, filled by reclite_model_get_info(). */
 typedef struct reclite_model_info {
-  /** In: sizeof(reclite_model_info), set by RECLITE_MODEL_INFO_INIT. */
+  /** In: the caller's sizeof(reclite_model_info), set by RECLITE_MODEL_INFO_INIT. */
   uint32_t struct_size;
   /** Format version of the file. */
   uint32_t format_version;
@@ -193,7 +230,7 @@ typedef struct reclite_model_info {
   uint32_t catalog_size;
   /** Users the model knows (unknown users use the out-of-vocabulary row). */
   uint32_t user_count;
-  /** Number of features (user, item and context). */
+  /** Number of features (user, item and context); see reclite_model_get_feature(). */
   uint32_t feature_count;
   uint32_t tensor_count;
   uint32_t op_count;
@@ -207,16 +244,63 @@ typedef struct reclite_model_info {
   uint64_t arena_bytes;
   /** Free-form description; owned by the model; never NULL. */
   const char *description;
+  /* ---- end of version 1 (RECLITE_MODEL_INFO_SIZE_V1) ---- */
+  /** A reclite_score_kind: what the returned scores mean. */
+  uint32_t score_kind;
+  /** Number of metadata entries; see reclite_model_get_metadata(). */
+  uint32_t metadata_count;
 } reclite_model_info;
 
-#define RECLITE_MODEL_INFO_INIT { sizeof(reclite_model_info), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "" }
+/** The size of the first version of reclite_model_info: the smallest struct_size accepted. */
+#define RECLITE_MODEL_INFO_SIZE_V1 (offsetof(reclite_model_info, description) + sizeof(const char *))
+
+#define RECLITE_MODEL_INFO_INIT { sizeof(reclite_model_info), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "", 0, 0 }
 
 /**
- * Fills `info` with a summary of the model. `info->struct_size` must be set;
- * only the fields that fit in it are written. Thread-safe.
- * Errors: RECLITE_E_INVALID_ARGUMENT (NULL), RECLITE_E_STRUCT_SIZE.
+ * Fills `info` with a summary of the model: the first `info->struct_size`
+ * bytes of it at most (see Versioning above). Thread-safe.
+ * Errors: RECLITE_E_INVALID_ARGUMENT (NULL), RECLITE_E_STRUCT_SIZE
+ * (struct_size below RECLITE_MODEL_INFO_SIZE_V1).
  */
 reclite_status reclite_model_get_info(const reclite_model *model, reclite_model_info *info);
+
+/** Who supplies a feature's value. */
+typedef enum reclite_feature_kind {
+  /** The request's user_id. */
+  RECLITE_FEATURE_USER = 0,
+  /** The candidate items (the catalog). */
+  RECLITE_FEATURE_ITEM = 1,
+  /** A value the request passes in reclite_request.context, e.g. hour of day. */
+  RECLITE_FEATURE_CONTEXT = 2
+} reclite_feature_kind;
+
+/** One feature of a model, filled by reclite_model_get_feature(). */
+typedef struct reclite_feature_info {
+  /** In: the caller's sizeof(reclite_feature_info), set by RECLITE_FEATURE_INFO_INIT. */
+  uint32_t struct_size;
+  /** A reclite_feature_kind. Only RECLITE_FEATURE_CONTEXT features go in reclite_request.context. */
+  uint32_t kind;
+  /** Number of values the model knows; any other value uses the out-of-vocabulary row. */
+  uint64_t value_count;
+  /** Name, e.g. "user", "item", "hour"; owned by the model; never NULL. */
+  const char *name;
+  /* ---- end of version 1 (RECLITE_FEATURE_INFO_SIZE_V1) ---- */
+} reclite_feature_info;
+
+/** The size of the first version of reclite_feature_info: the smallest struct_size accepted. */
+#define RECLITE_FEATURE_INFO_SIZE_V1 (offsetof(reclite_feature_info, name) + sizeof(const char *))
+
+#define RECLITE_FEATURE_INFO_INIT { sizeof(reclite_feature_info), 0, 0, "" }
+
+/**
+ * Describes feature `index` (0 ≤ index < reclite_model_info.feature_count);
+ * writes the first `info->struct_size` bytes of `info` at most. The index is
+ * what reclite_context_value.feature takes. Thread-safe.
+ * Errors: RECLITE_E_INVALID_ARGUMENT (NULL, index out of range),
+ * RECLITE_E_STRUCT_SIZE.
+ */
+reclite_status reclite_model_get_feature(const reclite_model *model, uint32_t index,
+                                         reclite_feature_info *info);
 
 /**
  * Looks up a feature by name (e.g. "hour") for use in reclite_context_value.
@@ -237,6 +321,14 @@ const char *reclite_model_item_title(const reclite_model *model, int64_t item_id
  * or NULL when absent. Owned by the model. Thread-safe.
  */
 const char *reclite_model_metadata(const reclite_model *model, const char *key);
+
+/**
+ * Metadata entry `index` (0 ≤ index < reclite_model_info.metadata_count), in
+ * ascending key order: *key and *value receive strings owned by the model.
+ * Thread-safe. Errors: RECLITE_E_INVALID_ARGUMENT (NULL, index out of range).
+ */
+reclite_status reclite_model_get_metadata(const reclite_model *model, uint32_t index, const char **key,
+                                          const char **value);
 
 /* ---- Sessions ---------------------------------------------------------- */
 
@@ -289,7 +381,7 @@ enum {
 
 /** Who the recommendation is for. Initialize with RECLITE_REQUEST_INIT. */
 typedef struct reclite_request {
-  /** sizeof(reclite_request). */
+  /** The caller's sizeof(reclite_request), set by RECLITE_REQUEST_INIT. */
   uint32_t struct_size;
   /** Bitwise OR of RECLITE_REQUEST_* flags. */
   uint32_t flags;
@@ -298,14 +390,19 @@ typedef struct reclite_request {
   /** `context_count` context values (NULL when 0). Context features left out use their out-of-vocabulary row. */
   const reclite_context_value *context;
   size_t context_count;
+  /* ---- end of version 1 (RECLITE_REQUEST_SIZE_V1) ---- */
 } reclite_request;
+
+/** The size of the first version of reclite_request: the smallest struct_size accepted. */
+#define RECLITE_REQUEST_SIZE_V1 (offsetof(reclite_request, context_count) + sizeof(size_t))
 
 #define RECLITE_REQUEST_INIT(user) { sizeof(reclite_request), 0, (user), NULL, 0 }
 
 /**
  * Scores `count` candidate items for one request: scores_out[i] is the
- * model's score (a probability in [0, 1] for models that end in a sigmoid)
- * of item_ids[i]. Unknown items are scored with the item out-of-vocabulary row.
+ * model's score of item_ids[i] (a logit or a raw score, see
+ * reclite_score_kind; sorting by it gives the model's ranking). Unknown items
+ * are scored with the item out-of-vocabulary row.
  * count == 0 succeeds and writes nothing (item_ids and scores_out may then be NULL).
  *
  * Errors: RECLITE_E_INVALID_ARGUMENT (NULL session/request/arrays, count
@@ -323,7 +420,8 @@ reclite_status reclite_score(reclite_session *session, const reclite_request *re
  * them are returned. For an unknown user the catalog's most popular eligible
  * items are returned (unless RECLITE_REQUEST_NO_FALLBACK), scored by the model.
  * `ids_out` (and `scores_out` unless NULL) must hold k entries; *count_out
- * receives how many were written (≤ k). Ties are broken by smaller item id.
+ * receives how many were written (≤ k); scores are those reclite_score()
+ * gives the same items. Ties (equal scores) are broken by smaller item id.
  *
  * Errors: RECLITE_E_INVALID_ARGUMENT (NULL session/request/ids_out/count_out,
  * k == 0, NULL exclude_ids with exclude_count > 0, counts above 2^31 − 1),
@@ -337,7 +435,9 @@ reclite_status reclite_recommend(reclite_session *session, const reclite_request
 /**
  * Scores the same `item_count` candidates for each of `request_count`
  * requests (offline scoring): scores_out[r * item_count + i] is the score of
- * item_ids[i] for requests[r]. Errors as reclite_score, plus
+ * item_ids[i] for requests[r]. Every request is checked before any score is
+ * written, so on failure scores_out is untouched and the message names the
+ * request ("request 3: ..."). Errors as reclite_score, plus
  * RECLITE_E_INVALID_ARGUMENT when request_count × item_count overflows.
  */
 reclite_status reclite_score_batch(reclite_session *session, const reclite_request *requests,

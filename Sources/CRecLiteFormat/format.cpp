@@ -5,6 +5,7 @@
 #include "reclite_format.h"
 
 #include "generated/reclite_generated.h"
+#include "../../include/reclite.h"  // the version macros: one source for the library's version
 
 #include <errno.h>
 #include <fcntl.h>
@@ -259,5 +260,18 @@ void *rlf_aligned_alloc(size_t size, size_t alignment) {
 void rlf_aligned_free(void *memory) { free(memory); }
 
 char *rlf_thread_message(void) { return thread_message; }
+
+const char *rlf_version_string(void) { return RECLITE_VERSION_STRING; }
+
+uint32_t rlf_version_number(void) { return RECLITE_VERSION_NUMBER; }
+
+size_t rlf_struct_size_v1(rlf_struct which) {
+  switch (which) {
+    case RLF_STRUCT_MODEL_INFO: return RECLITE_MODEL_INFO_SIZE_V1;
+    case RLF_STRUCT_FEATURE_INFO: return RECLITE_FEATURE_INFO_SIZE_V1;
+    case RLF_STRUCT_REQUEST: return RECLITE_REQUEST_SIZE_V1;
+  }
+  return SIZE_MAX;
+}
 
 }  // extern "C"

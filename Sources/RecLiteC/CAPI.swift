@@ -12,7 +12,12 @@ import RecLiteRuntime
 
 @c @implementation
 public func reclite_version() -> UnsafePointer<CChar>? {
-  cString(RecLiteVersion.string)
+  Version.cString
+}
+
+@c @implementation
+public func reclite_version_number() -> UInt32 {
+  Version.number
 }
 
 @c @implementation
@@ -87,26 +92,71 @@ public func reclite_model_get_info(
   guard let model = borrow(handle), let info else {
     return fail(RecLiteError(.invalidArgument, "model and info must not be NULL"))
   }
-  let given = Int(info.pointee.struct_size)
-  guard given >= MemoryLayout<reclite_model_info>.size else {
-    return fail(
-      RecLiteError(.structSize, "reclite_model_info.struct_size is \(given), this library needs \(MemoryLayout<reclite_model_info>.size)"))
+  do throws(RecLiteError) {
+    let size = try callerSize(info, RLF_STRUCT_MODEL_INFO, "reclite_model_info", "RECLITE_MODEL_INFO_INIT")
+    let graph = model.graph
+    var filled = reclite_model_info()
+    filled.struct_size = UInt32(size)
+    filled.format_version = graph.formatVersion
+    filled.catalog_size = UInt32(graph.catalogSize)
+    filled.user_count = graph.userFeature >= 0 ? UInt32(graph.features[graph.userFeature].rowCount) : 0
+    filled.feature_count = UInt32(graph.features.count)
+    filled.tensor_count = UInt32(graph.tensors.count)
+    filled.op_count = UInt32(graph.ops.count)
+    filled.max_batch = UInt32(graph.maxBatch)
+    filled.weight_bytes = UInt64(graph.weightBytes)
+    filled.file_bytes = UInt64(graph.fileBytes)
+    filled.arena_bytes = UInt64(model.arenaBytes)
+    filled.description = cString(graph.description)
+    filled.score_kind = graph.scoreKind.rawValue
+    filled.metadata_count = UInt32(graph.metadataCount)
+    write(filled, to: info, size: size)
+    return ok
+  } catch {
+    return fail(error)
   }
-  let graph = model.graph
-  var filled = reclite_model_info()
-  filled.struct_size = info.pointee.struct_size
-  filled.format_version = graph.formatVersion
-  filled.catalog_size = UInt32(graph.catalogSize)
-  filled.user_count = graph.userFeature >= 0 ? UInt32(graph.features[graph.userFeature].rowCount) : 0
-  filled.feature_count = UInt32(graph.features.count)
-  filled.tensor_count = UInt32(graph.tensors.count)
-  filled.op_count = UInt32(graph.ops.count)
-  filled.max_batch = UInt32(graph.maxBatch)
-  filled.weight_bytes = UInt64(graph.weightBytes)
-  filled.file_bytes = UInt64(graph.fileBytes)
-  filled.arena_bytes = UInt64(model.arenaBytes)
-  filled.description = graph.description.base.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? cString("")
-  info.pointee = filled
+}
+
+@c @implementation
+public func reclite_model_get_feature(
+  _ handle: OpaquePointer?, _ index: UInt32, _ info: UnsafeMutablePointer<reclite_feature_info>?
+) -> reclite_status {
+  guard let model = borrow(handle), let info else {
+    return fail(RecLiteError(.invalidArgument, "model and info must not be NULL"))
+  }
+  do throws(RecLiteError) {
+    let size = try callerSize(info, RLF_STRUCT_FEATURE_INFO, "reclite_feature_info", "RECLITE_FEATURE_INFO_INIT")
+    let features = model.graph.features
+    guard Int(index) < features.count else {
+      throw RecLiteError(.invalidArgument, "feature \(index) out of range (the model has \(features.count))")
+    }
+    let feature = features[Int(index)]
+    var filled = reclite_feature_info()
+    filled.struct_size = UInt32(size)
+    filled.kind = UInt32(feature.kind.rawValue)
+    filled.value_count = UInt64(feature.rowCount)
+    filled.name = cString(feature.name)
+    write(filled, to: info, size: size)
+    return ok
+  } catch {
+    return fail(error)
+  }
+}
+
+@c @implementation
+public func reclite_model_get_metadata(
+  _ handle: OpaquePointer?, _ index: UInt32, _ key: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
+  _ value: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> reclite_status {
+  guard let model = borrow(handle), let key, let value else {
+    return fail(RecLiteError(.invalidArgument, "model, key and value must not be NULL"))
+  }
+  guard Int(index) < model.graph.metadataCount else {
+    return fail(RecLiteError(.invalidArgument, "metadata entry \(index) out of range (the model has \(model.graph.metadataCount))"))
+  }
+  let entry = model.metadata(at: Int(index))
+  key.pointee = cString(entry.key)
+  value.pointee = cString(entry.value)
   return ok
 }
 
@@ -184,8 +234,7 @@ public func reclite_score(
     return fail(RecLiteError(.invalidArgument, "session must not be NULL"))
   }
   do throws(RecLiteError) {
-    let converted = try convert(request)
-    try session.score(converted, itemIDs: itemIDs, count: clampedCount(count), scores: scoresOut)
+    try session.score(convert(request), itemIDs: itemIDs, count: clampedCount(count), scores: scoresOut)
     return ok
   } catch {
     return fail(error, session)
@@ -202,12 +251,9 @@ public func reclite_recommend(
     return fail(RecLiteError(.invalidArgument, "session must not be NULL"))
   }
   do throws(RecLiteError) {
-    guard let countOut else { throw RecLiteError(.invalidArgument, "count_out must not be NULL") }
-    let converted = try convert(request)
-    let written = try session.recommend(
-      converted, k: clampedCount(k), excludeIDs: excludeIDs, excludeCount: clampedCount(excludeCount),
-      idsOut: idsOut, scoresOut: scoresOut)
-    countOut.pointee = written
+    try session.recommend(
+      convert(request), k: clampedCount(k), excludeIDs: excludeIDs, excludeCount: clampedCount(excludeCount),
+      idsOut: idsOut, scoresOut: scoresOut, countOut: countOut, requireCountOut: true)
     return ok
   } catch {
     return fail(error, session)
@@ -222,14 +268,14 @@ public func reclite_score_batch(
   guard let session = borrowSession(handle) else {
     return fail(RecLiteError(.invalidArgument, "session must not be NULL"))
   }
+  let count = clampedCount(requestCount)
+  guard count == 0 || requests != nil else {
+    return fail(RecLiteError(.invalidArgument, "requests must not be NULL when request_count is \(count)"), session)
+  }
   do throws(RecLiteError) {
-    let requestTotal = clampedCount(requestCount)
-    let items = clampedCount(itemCount)
-    try checkItems(requests: requestTotal, items: items, requestArray: requests)
-    guard let requests else { return ok }
-    for r in 0..<requestTotal {
-      try session.score(convert(requests + r), itemIDs: itemIDs, count: items, scores: scoresOut.map { $0 + r * items })
-    }
+    try session.scoreBatch(
+      requestCount: count, request: { r throws(RecLiteError) in try convert(requests.map { $0 + r }) },
+      itemIDs: itemIDs, itemCount: clampedCount(itemCount), scores: scoresOut)
     return ok
   } catch {
     return fail(error, session)
@@ -240,13 +286,13 @@ public func reclite_score_batch(
 
 let ok = reclite_status(rawValue: 0)
 
-/// The library version; kept in one place with the header's macro.
-enum RecLiteVersion {
-  static let string: StaticString = "0.1.0"
-}
-
 func cString(_ literal: StaticString) -> UnsafePointer<CChar> {
   UnsafeRawPointer(literal.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+/// A model string as a C string ("" when absent). Model strings are NUL-terminated in the file.
+func cString(_ text: StringRef) -> UnsafePointer<CChar> {
+  text.base.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? cString("")
 }
 
 /// The model behind a handle, without taking ownership.
@@ -272,33 +318,46 @@ func fail(_ error: RecLiteError, _ session: Session? = nil) -> reclite_status {
   return reclite_status(rawValue: UInt32(bitPattern: error.status.rawValue))
 }
 
-/// Reads a caller's request, honouring its struct_size.
-func convert(_ request: UnsafePointer<reclite_request>?) throws(RecLiteError) -> Request {
-  guard let request else { throw RecLiteError(.invalidArgument, "request must not be NULL") }
-  let size = Int(request.pointee.struct_size)
-  guard size >= MemoryLayout<reclite_request>.size else {
+/// The struct_size a caller declared, checked against the struct's first version.
+func callerSize<T>(
+  _ pointer: UnsafePointer<T>, _ which: rlf_struct, _ name: StaticString, _ initializer: StaticString
+) throws(RecLiteError) -> Int {
+  // Every such struct starts with its uint32_t struct_size.
+  let size = Int(UnsafeRawPointer(pointer).load(as: UInt32.self))
+  let minimum = rlf_struct_size_v1(which)
+  guard size >= minimum else {
     throw RecLiteError(
-      .structSize, "reclite_request.struct_size is \(size), this library needs \(MemoryLayout<reclite_request>.size); initialize it with RECLITE_REQUEST_INIT")
+      .structSize, "\(name).struct_size is \(size), the smallest this library accepts is \(minimum); initialize it with \(initializer)")
   }
-  let known = UInt32(RECLITE_REQUEST_NO_FALLBACK)
-  guard request.pointee.flags & ~known == 0 else {
-    throw RecLiteError(.invalidArgument, "unknown request flags \(request.pointee.flags)")
-  }
-  // reclite_context_value and ContextValue have the same layout (checked by the tests).
-  let context = request.pointee.context.map {
-    UnsafeRawPointer($0).assumingMemoryBound(to: ContextValue.self)
-  }
-  return Request(
-    userID: request.pointee.user_id, flags: request.pointee.flags, context: context,
-    contextCount: clampedCount(request.pointee.context_count))
+  return size
 }
 
-/// Batch arguments that reclite_score cannot see: the request array and the product of the counts.
-func checkItems(requests: Int, items: Int, requestArray: UnsafePointer<reclite_request>?) throws(RecLiteError) {
-  try Session.checkCount(requests, "request count")
-  guard requests == 0 || requestArray != nil else {
-    throw RecLiteError(.invalidArgument, "requests must not be NULL when request_count is \(requests)")
+/// The caller's struct as this library knows it: its first `size` bytes, the fields it lacks zero.
+func read<T>(_ pointer: UnsafePointer<T>, size: Int, into value: inout T) {
+  withUnsafeMutableBytes(of: &value) { target in
+    if let base = target.baseAddress { base.copyMemory(from: pointer, byteCount: min(size, target.count)) }
   }
-  let (_, overflow) = requests.multipliedReportingOverflow(by: items)
-  guard !overflow else { throw RecLiteError(.invalidArgument, "\(requests) requests × \(items) items overflows") }
+}
+
+/// Writes `value` into the caller's struct, never past its first `size` bytes.
+func write<T>(_ value: T, to pointer: UnsafeMutablePointer<T>, size: Int) {
+  withUnsafeBytes(of: value) { source in
+    if let base = source.baseAddress { UnsafeMutableRawPointer(pointer).copyMemory(from: base, byteCount: min(size, source.count)) }
+  }
+}
+
+/// Reads a caller's request, honouring its struct_size.
+func convert(_ pointer: UnsafePointer<reclite_request>?) throws(RecLiteError) -> Request {
+  guard let pointer else { throw RecLiteError(.invalidArgument, "request must not be NULL") }
+  let size = try callerSize(pointer, RLF_STRUCT_REQUEST, "reclite_request", "RECLITE_REQUEST_INIT")
+  var request = reclite_request()
+  read(pointer, size: size, into: &request)
+  let known = UInt32(RECLITE_REQUEST_NO_FALLBACK)
+  guard request.flags & ~known == 0 else {
+    throw RecLiteError(.invalidArgument, "unknown request flags \(request.flags)")
+  }
+  // reclite_context_value and ContextValue have the same layout (checked by the tests).
+  let context = request.context.map { UnsafeRawPointer($0).assumingMemoryBound(to: ContextValue.self) }
+  return Request(
+    userID: request.user_id, flags: request.flags, context: context, contextCount: clampedCount(request.context_count))
 }

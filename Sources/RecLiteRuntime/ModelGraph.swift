@@ -12,6 +12,17 @@ public struct CatalogInfo: @unchecked Sendable {
   public init() {}
 }
 
+/// What the numbers `score` and `recommend` return mean. Mirrors `reclite_score_kind`.
+public enum ScoreKind: UInt32, Sendable {
+  /// Higher ranks first; no probability meaning.
+  case raw = 0
+  /// The model's probability is σ(score). The runtime returns the logit, not σ(logit): in
+  /// float32 σ rounds to exactly 1 above ≈ 16.6, which would tie the best items.
+  case logit = 1
+
+  public var name: StaticString { self == .raw ? "raw" : "logit" }
+}
+
 /// A verified model graph. Built by `ModelLoader`; immutable afterwards.
 public struct ModelGraph: @unchecked Sendable {
   public var formatVersion: UInt32 = 0
@@ -32,8 +43,14 @@ public struct ModelGraph: @unchecked Sendable {
   public var userFeature: Int = -1
   /// Index of the ITEM feature.
   public var itemFeature: Int = -1
-  /// The "score" signature's output: FLOAT32 [-1, 1].
+  /// What `score` returns: the "score" signature's output, or the value before its final
+  /// sigmoid (see `scoreKind`). FLOAT32 [-1, 1].
   public var scoreOutput: Int = -1
+  /// What `recommend` ranks and returns: the TOP_K op's input, or the value before its final
+  /// sigmoid. -1 without a "recommend" signature.
+  public var rankOutput: Int = -1
+  /// `.logit` when the file's scores end in a sigmoid that the runtime leaves out.
+  public var scoreKind: ScoreKind = .raw
   /// Index of the TOP_K op when the model has a "recommend" signature, else -1.
   public var topKOp: Int = -1
   public var catalog: CatalogInfo? = nil

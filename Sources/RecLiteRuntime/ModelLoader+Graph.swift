@@ -339,6 +339,7 @@ extension ModelLoader {
       guard graph.topKOp >= 0, recommendOutput == graph.input(graph.ops[graph.topKOp], 0) else {
         throw RecLiteError(.badModel, "the \"recommend\" signature's output must be the input of the TOP_K op")
       }
+      graph.rankOutput = recommendOutput
     }
   }
 
@@ -444,6 +445,40 @@ extension ModelLoader {
       }
     }
     return requests
+  }
+}
+
+extension ModelLoader {
+  /// Scores and ranks on the logit when the score ends in a sigmoid (a SIGMOID op, or an op's
+  /// sigmoid activation, whose output nothing else reads): σ is monotone, so the order is the
+  /// model's, and float32's σ rounds every logit above ≈ 16.6 to exactly 1, which would tie the
+  /// best items. Runs after planning, so the stored plan (which includes the sigmoid) still holds;
+  /// a SIGMOID op is left out only when it is the last op of a chunk, so nothing planned after it
+  /// can overwrite its input before the scores are read.
+  mutating func leaveOutFinalSigmoid() {
+    guard let producer = graph.candidateOps.last(where: { graph.ops[$0].output == graph.scoreOutput }),
+      graph.rankOutput < 0 || graph.rankOutput == graph.scoreOutput,
+      !isRead(graph.scoreOutput, byOpOtherThan: graph.topKOp)
+    else { return }
+    let op = graph.ops[producer]
+    if op.code == .sigmoid && op.activation == .none && graph.candidateOps.last == producer {
+      graph.scoreOutput = graph.input(op, 0)
+      graph.candidateOps.removeAll { $0 == producer }
+    } else if op.activation == .sigmoid {
+      graph.ops[producer].activation = .none
+    } else {
+      return
+    }
+    if graph.rankOutput >= 0 { graph.rankOutput = graph.scoreOutput }
+    graph.scoreKind = .logit
+  }
+
+  /// Whether an op other than `excluded` reads tensor `t`.
+  private func isRead(_ t: Int, byOpOtherThan excluded: Int) -> Bool {
+    for (index, op) in graph.ops.enumerated() where index != excluded {
+      for position in 0..<op.inputCount where graph.input(op, position) == t { return true }
+    }
+    return false
   }
 }
 

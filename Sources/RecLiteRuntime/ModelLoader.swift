@@ -36,6 +36,7 @@ public struct ModelLoader {
     try loader.readSignatures()
     try loader.readCatalog()
     try loader.readPlan(plan)
+    loader.leaveOutFinalSigmoid()
     return loader.graph
   }
 

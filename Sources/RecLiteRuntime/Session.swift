@@ -91,13 +91,38 @@ public final class Session {
   public func score(
     _ request: Request, itemIDs: UnsafePointer<Int64>?, count: Int, scores: UnsafeMutablePointer<Float>?
   ) throws(RecLiteError) {
-    try Session.checkCount(count, "item count")
-    guard count == 0 || (itemIDs != nil && scores != nil) else {
-      throw RecLiteError(.invalidArgument, "item ids and scores must not be NULL when the count is \(count)")
-    }
+    try Session.checkItems(itemIDs, count: count, scores: scores)
+    try check(request)
     guard let itemIDs, let scores, count > 0 else { return }
-    _ = try prepare(request)
+    try prepare(request)
     try scoreCandidates(itemIDs: itemIDs, count: count, scores: scores)
+  }
+
+  /// Scores the same `itemCount` candidates for `requestCount` requests: scores[r·itemCount + i].
+  /// `request(r)` reads request r (it may throw, e.g. for a struct the caller sized wrong). Every
+  /// request is checked before any score is written, so a failure leaves `scores` untouched.
+  public func scoreBatch(
+    requestCount: Int, request: (Int) throws(RecLiteError) -> Request, itemIDs: UnsafePointer<Int64>?,
+    itemCount: Int, scores: UnsafeMutablePointer<Float>?
+  ) throws(RecLiteError) {
+    try Session.checkCount(requestCount, "request count")
+    try Session.checkItems(itemIDs, count: itemCount, scores: scores)
+    let (total, overflow) = requestCount.multipliedReportingOverflow(by: itemCount)
+    guard !overflow && total <= Int.max / MemoryLayout<Float>.size else {
+      throw RecLiteError(.invalidArgument, "\(requestCount) requests × \(itemCount) items is more scores than memory can hold")
+    }
+    for r in 0..<requestCount {
+      do {
+        try check(request(r))
+      } catch {
+        throw RecLiteError(error.status, "request \(r): \(error.message)")
+      }
+    }
+    guard let itemIDs, let scores, itemCount > 0 else { return }
+    for r in 0..<requestCount {
+      try prepare(request(r))
+      try scoreCandidates(itemIDs: itemIDs, count: itemCount, scores: scores + r * itemCount)
+    }
   }
 
   /// Runs the candidate ops over `itemIDs` in chunks (request ops already ran).
@@ -132,14 +157,18 @@ public final class Session {
 
   // MARK: Recommending
 
-  /// The best `k` catalog items, best first, skipping `excludeIDs`.
-  /// `idsOut` (and `scoresOut` when given) hold k entries; returns how many were written.
+  /// The best `k` catalog items, best first, skipping `excludeIDs`. `idsOut` (and `scoresOut`
+  /// when given) hold k entries; how many were written goes to `countOut` (when given) and is
+  /// returned.
+  @discardableResult
   public func recommend(
     _ request: Request, k: Int, excludeIDs: UnsafePointer<Int64>?, excludeCount: Int,
-    idsOut: UnsafeMutablePointer<Int64>?, scoresOut: UnsafeMutablePointer<Float>?
+    idsOut: UnsafeMutablePointer<Int64>?, scoresOut: UnsafeMutablePointer<Float>?,
+    countOut: UnsafeMutablePointer<Int>? = nil, requireCountOut: Bool = false
   ) throws(RecLiteError) -> Int {
     guard k > 0 else { throw RecLiteError(.invalidArgument, "k must be at least 1") }
     guard let idsOut else { throw RecLiteError(.invalidArgument, "ids_out must not be NULL") }
+    guard countOut != nil || !requireCountOut else { throw RecLiteError(.invalidArgument, "count_out must not be NULL") }
     try Session.checkCount(excludeCount, "exclude count")
     guard excludeCount == 0 || excludeIDs != nil else {
       throw RecLiteError(.invalidArgument, "exclude_ids must not be NULL when exclude_count is \(excludeCount)")
@@ -147,17 +176,30 @@ public final class Session {
     guard let catalog = graph.catalog, graph.topKOp >= 0 else {
       throw RecLiteError(.unsupported, "this model has no catalog to recommend from (it can only score)")
     }
+    try check(request)
     let userKnown = try prepare(request)
     let catalogSize = graph.catalogSize
     let excluded = markExclusions(excludeIDs, count: excludeCount, catalog: catalog)
     let capacity = min(k, catalogSize)
+    let written: Int
     if !userKnown && catalog.popularityCount > 0 && request.flags & Request.noFallback == 0 {
-      return try recommendPopular(catalog, excluded: excluded, capacity: capacity, idsOut: idsOut, scoresOut: scoresOut)
+      written = try recommendPopular(catalog, excluded: excluded, capacity: capacity, idsOut: idsOut, scoresOut: scoresOut)
+    } else {
+      written = try recommendByScore(catalog, excluded: excluded, capacity: capacity, idsOut: idsOut, scoresOut: scoresOut)
     }
+    countOut?.pointee = written
+    return written
+  }
+
+  /// Top-k of the whole catalog by the model's score: a bounded heap kept in the caller's id array.
+  private func recommendByScore(
+    _ catalog: CatalogInfo, excluded: UnsafeMutablePointer<UInt8>, capacity: Int,
+    idsOut: UnsafeMutablePointer<Int64>, scoresOut: UnsafeMutablePointer<Float>?
+  ) throws(RecLiteError) -> Int {
     let keys = UnsafeMutableRawPointer(idsOut).assumingMemoryBound(to: UInt64.self)
     var heap = TopKHeap(storage: keys, capacity: capacity)
     try forEachScore(
-      count: catalogSize, output: graph.input(graph.ops[graph.topKOp], 0), row: { Int32(truncatingIfNeeded: $0) },
+      count: graph.catalogSize, output: graph.rankOutput, row: { Int32(truncatingIfNeeded: $0) },
       take: { row, score in if !isExcluded(excluded, row) { heap.offer(score: score, row: row) } })
     heap.sortDescending()
     let item = graph.features[catalog.feature]
@@ -186,7 +228,7 @@ public final class Session {
       }
     }
     try forEachScore(
-      count: n, output: graph.input(graph.ops[graph.topKOp], 0), row: { Int32(truncatingIfNeeded: idsOut[$0]) },
+      count: n, output: graph.rankOutput, row: { Int32(truncatingIfNeeded: idsOut[$0]) },
       take: { scoresOut?[$0] = $1 })
     let item = graph.features[catalog.feature]
     for i in 0..<n { idsOut[i] = item.value(ofRow: Int(idsOut[i])) }
@@ -214,26 +256,33 @@ public final class Session {
 
   // MARK: Requests
 
-  /// Writes the request's feature rows into the arena and runs the request
-  /// ops. Returns whether the user is known (true for models without users).
-  private func prepare(_ request: Request) throws(RecLiteError) -> Bool {
+  /// Rejects a request that cannot be served (context values); writes nothing.
+  private func check(_ request: Request) throws(RecLiteError) {
     try Session.checkCount(request.contextCount, "context count")
     guard request.contextCount == 0 || request.context != nil else {
       throw RecLiteError(.invalidArgument, "context must not be NULL when context_count is \(request.contextCount)")
     }
+    guard let context = request.context else { return }
+    for i in 0..<request.contextCount {
+      let index = Int(context[i].feature)
+      guard index < graph.features.count, graph.features[index].kind == .context else {
+        throw RecLiteError(
+          .invalidArgument, "context value \(i) names feature \(context[i].feature), which is not a context feature of this model")
+      }
+    }
+  }
+
+  /// Writes a checked request's feature rows into the arena and runs the request ops. Returns
+  /// whether the user is known (true for models without users).
+  @discardableResult
+  private func prepare(_ request: Request) throws(RecLiteError) -> Bool {
     for feature in graph.features where feature.kind == .context {
       executor.ints(feature.input)[0] = Int32(truncatingIfNeeded: feature.oovRow)
     }
     if let context = request.context {
       for i in 0..<request.contextCount {
-        let value = context[i]
-        let index = Int(value.feature)
-        guard index < graph.features.count, graph.features[index].kind == .context else {
-          throw RecLiteError(
-            .invalidArgument, "context value \(i) names feature \(value.feature), which is not a context feature of this model")
-        }
-        let feature = graph.features[index]
-        executor.ints(feature.input)[0] = Int32(truncatingIfNeeded: feature.rowOrOOV(of: value.value))
+        let feature = graph.features[Int(context[i].feature)]
+        executor.ints(feature.input)[0] = Int32(truncatingIfNeeded: feature.rowOrOOV(of: context[i].value))
       }
     }
     var known = true
@@ -245,6 +294,16 @@ public final class Session {
     }
     try executor.run(graph.requestOps, rows: 1)
     return known
+  }
+
+  /// Candidate ids and their score array: both present unless the count is 0.
+  static func checkItems(
+    _ itemIDs: UnsafePointer<Int64>?, count: Int, scores: UnsafeMutablePointer<Float>?
+  ) throws(RecLiteError) {
+    try Session.checkCount(count, "item count")
+    guard count == 0 || (itemIDs != nil && scores != nil) else {
+      throw RecLiteError(.invalidArgument, "item ids and scores must not be NULL when the count is \(count)")
+    }
   }
 
   public static func checkCount(_ count: Int, _ what: StaticString) throws(RecLiteError) {

@@ -39,5 +39,6 @@ extension ModelBuilder {
 }
 
 public enum RecLiteInfo {
-  public static let version = "0.1.0"
+  /// The library version from include/reclite.h.
+  public static let version = String(cString: Version.cString)
 }

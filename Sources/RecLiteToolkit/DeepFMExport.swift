@@ -13,8 +13,7 @@
 //   P[i] = W1[:, item block]·x_i + b1,  S[i] = v_i + v_g + v_y,  FM = ⟨v_u, S[i]⟩ + C[i]
 // (FM(u, i, g, y) = ⟨u, i + g + y⟩ + FM(i, g, y), folded into C), so the
 // first layer costs one add per hidden unit per candidate instead of 3·dim MACs.
-// A fused ALS term (FusedFactors) adds two lookups and ⟨p_u, q_i⟩ to the logit, which is then
-// scaled by its outputScale so float32 probabilities keep the ranking.
+// A fused ALS term (FusedFactors) adds two lookups and ⟨p_u, q_i⟩ to the logit.
 
 import RecLiteRuntime
 import RecLiteTrain
@@ -92,14 +91,7 @@ public enum DeepFMExport {
       let alsItem = m.embeddingLookup(
         "als_item", table: m.table("als_item_table", fused.itemFactors, rows: items, width: f, options.tables), ids: item)
       logit = m.add("fused_logit", logit, m.dot("als", alsUser, alsItem))
-      if fused.outputScale < 1 {
-        // A 1×1 dense layer: the runtime's elementwise ops take activations only.
-        logit = m.dense(
-          "deployed_logit", logit, weight: m.weight("output_scale", [fused.outputScale], outputs: 1, inputs: 1, options.weights), bias: nil)
-      }
-      m.metadata(
-        "als_fusion",
-        "ALS share \(fused.share) of the blend (logit += \(fused.scale)·ALS score), \(f) factors; score = σ(\(fused.outputScale)·logit)")
+      m.metadata("als_fusion", "ALS share \(fused.share) of the blend (logit += \(fused.scale)·ALS score), \(f) factors")
     }
     m.finish(scores: m.sigmoid("score", logit), item: item, context: context)
     return m

@@ -8,8 +8,8 @@ import RecLiteTrain
 public final class RuntimeScorer: Scorer, @unchecked Sendable {
   public let model: RecLiteRuntime.Model
   public let itemCount: Int
-  /// The runtime returns probabilities; they are turned back into logits for log-loss.
-  public var scoresAreLogits: Bool { true }
+  /// Models that end in a sigmoid return logits (see `ScoreKind`), which log-loss needs.
+  public var scoresAreLogits: Bool { model.graph.scoreKind == .logit }
   let userIds: [Int64]
   let itemIds: [Int64]
   /// A raw id the model does not know: scores the OOV user row.
@@ -57,13 +57,6 @@ public final class RuntimeScorer: Scorer, @unchecked Sendable {
       // A verified model scoring its own catalog cannot fail; make a bug loud rather than silent.
       preconditionFailure("runtime scoring failed: \(error)")
     }
-    for i in 0..<itemCount { scores[i] = Self.logit(scores[i]) }
-  }
-
-  /// log(p / (1 − p)), with p kept inside float32's open unit interval.
-  static func logit(_ p: Float) -> Float {
-    let clamped = min(max(p, 1e-7), 1 - 1e-7)
-    return log(clamped / (1 - clamped))
   }
 }
 

@@ -14,17 +14,6 @@ public struct FusedFactors: Sendable, Equatable {
   /// The ALS score's share w of the blend, and the scale c = w/(1−w)·σ_model/σ_ALS it became.
   public let share: Float
   public let scale: Float
-  /// The exported model's probability is σ(outputScale · logit), with outputScale ≤ 1 chosen so
-  /// no known pair's logit exceeds `FusedFactors.largestDeployedLogit`. Top ALS scores lie ~20
-  /// of their standard deviations out, so the fused logits of users' best items run far above
-  /// 17 (up to 49 on seed 1), where float32's σ is exactly 1: the file's scores tie and its
-  /// ranking degrades (seen through the runtime: test NDCG@10 0.0809 against the model's
-  /// 0.0847). Ranking on the scaled logit is unchanged; distillation keeps the model's logits.
-  public let outputScale: Float
-
-  /// σ(10) = 1 − 4.5e-5: float32 still separates logits 0.002 apart there.
-  public static let largestDeployedLogit: Float = 10
-
 }
 
 extension FusedFactors: FactorScores {}
@@ -64,17 +53,12 @@ extension DeepFM {
     let alsSpread = standardDeviation(count: userCount * itemCount) { als.score(user: $0 / itemCount, item: $0 % itemCount) }
     guard modelSpread > 0, alsSpread > 0 else { throw FactorFusionError.shape("a model scores every pair alike") }
     let c = w / (1 - w) * modelSpread / alsSpread
-    var largest = -Float.infinity
-    for u in 0..<userCount {
-      for i in 0..<itemCount { largest = max(largest, logits.logits[u * itemCount + i] + c * als.score(user: u, item: i)) }
-    }
     let f = als.factors
     copy.fusedFactors = FusedFactors(
       factors: f,
       userFactors: als.userFactors.map { $0 * c } + [Float](repeating: 0, count: f),
       itemFactors: als.itemFactors + [Float](repeating: 0, count: f),
-      share: w, scale: c,
-      outputScale: largest > FusedFactors.largestDeployedLogit ? FusedFactors.largestDeployedLogit / largest : 1)
+      share: w, scale: c)
     return copy
   }
 }

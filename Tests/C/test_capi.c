@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,8 @@ static reclite_status serve(reclite_session *session, int64_t user, float *score
 
 static void test_versions(void) {
   CHECK(strcmp(reclite_version(), RECLITE_VERSION_STRING) == 0);
+  CHECK(reclite_version_number() == RECLITE_VERSION_NUMBER);
+  CHECK(RECLITE_VERSION_NUMBER == RECLITE_VERSION_MAJOR * 10000 + RECLITE_VERSION_MINOR * 100 + RECLITE_VERSION_PATCH);
   CHECK(reclite_abi_version() == RECLITE_ABI_VERSION);
   CHECK(strcmp(reclite_status_name(RECLITE_E_ARENA_TOO_SMALL), "RECLITE_E_ARENA_TOO_SMALL") == 0);
   CHECK(strcmp(reclite_status_name((reclite_status)77), "RECLITE_E_UNKNOWN") == 0);
@@ -257,6 +260,109 @@ static void test_requests(reclite_model *model) {
   reclite_session_close(session);
 }
 
+/* The first version of reclite_model_info, as a caller compiled against it sees it. */
+struct model_info_v1 {
+  uint32_t struct_size, format_version, catalog_size, user_count, feature_count, tensor_count, op_count, max_batch;
+  uint64_t weight_bytes, file_bytes, arena_bytes;
+  const char *description;
+};
+
+/* A caller compiled against a newer header: fields this library does not know yet. */
+struct model_info_next {
+  reclite_model_info known;
+  uint64_t future_a;
+  uint32_t future_b;
+};
+
+/* Older and newer callers: the library writes the fields it knows that fit, and nothing else. */
+static void test_structs_grow(reclite_model *model) {
+  CHECK(offsetof(struct model_info_v1, description) + sizeof(const char *) == RECLITE_MODEL_INFO_SIZE_V1);
+  struct {
+    struct model_info_v1 info;
+    unsigned char canary[32];
+  } old;
+  memset(&old, 0xA5, sizeof old);
+  old.info.struct_size = (uint32_t)RECLITE_MODEL_INFO_SIZE_V1;
+  CHECK_STATUS(reclite_model_get_info(model, (reclite_model_info *)&old.info), RECLITE_OK);
+  CHECK(old.info.catalog_size == 200 && old.info.user_count == 50 && strlen(old.info.description) > 0);
+  const unsigned char *after = (const unsigned char *)&old + RECLITE_MODEL_INFO_SIZE_V1;
+  for (size_t i = 0; i < sizeof old - RECLITE_MODEL_INFO_SIZE_V1; i++) CHECK(after[i] == 0xA5);
+
+  struct model_info_next next;
+  memset(&next, 0xA5, sizeof next);
+  next.known.struct_size = sizeof next;
+  CHECK_STATUS(reclite_model_get_info(model, &next.known), RECLITE_OK);
+  CHECK(next.known.catalog_size == 200 && next.known.score_kind == RECLITE_SCORE_LOGIT && next.known.metadata_count >= 2);
+  CHECK(next.future_a == 0xA5A5A5A5A5A5A5A5ull && next.future_b == 0xA5A5A5A5u);
+
+  reclite_model_info small = RECLITE_MODEL_INFO_INIT;
+  small.struct_size = (uint32_t)RECLITE_MODEL_INFO_SIZE_V1 - 1;
+  CHECK_STATUS(reclite_model_get_info(model, &small), RECLITE_E_STRUCT_SIZE);
+
+  /* A request from a newer caller: trailing fields are ignored. */
+  struct {
+    reclite_request known;
+    uint64_t future;
+  } request = {RECLITE_REQUEST_INIT(7), 42};
+  request.known.struct_size = sizeof request;
+  int64_t item = 3;
+  float score = 0;
+  reclite_session *session = NULL;
+  CHECK_STATUS(reclite_session_create(model, NULL, 0, &session), RECLITE_OK);
+  CHECK_STATUS(reclite_score(session, &request.known, &item, 1, &score), RECLITE_OK);
+  reclite_request smaller = RECLITE_REQUEST_INIT(7);
+  smaller.struct_size = (uint32_t)RECLITE_REQUEST_SIZE_V1 - 1;
+  CHECK_STATUS(reclite_score(session, &smaller, &item, 1, &score), RECLITE_E_STRUCT_SIZE);
+  reclite_session_close(session);
+}
+
+/* What a binding needs to discover a model: features, metadata, score kind. */
+static void test_discovery(reclite_model *model) {
+  reclite_model_info info = RECLITE_MODEL_INFO_INIT;
+  CHECK_STATUS(reclite_model_get_info(model, &info), RECLITE_OK);
+  CHECK(info.feature_count == 3);
+  const char *expected[] = {"user", "item", "hour"};
+  uint32_t kinds[] = {RECLITE_FEATURE_USER, RECLITE_FEATURE_ITEM, RECLITE_FEATURE_CONTEXT};
+  for (uint32_t i = 0; i < info.feature_count && i < 3; i++) {
+    reclite_feature_info feature = RECLITE_FEATURE_INFO_INIT;
+    CHECK_STATUS(reclite_model_get_feature(model, i, &feature), RECLITE_OK);
+    CHECK(strcmp(feature.name, expected[i]) == 0 && feature.kind == kinds[i]);
+    uint32_t found = 99;
+    CHECK_STATUS(reclite_model_find_feature(model, feature.name, &found), RECLITE_OK);
+    CHECK(found == i);
+  }
+  reclite_feature_info feature = RECLITE_FEATURE_INFO_INIT;
+  CHECK_STATUS(reclite_model_get_feature(model, info.feature_count, &feature), RECLITE_E_INVALID_ARGUMENT);
+  int producer = 0;
+  for (uint32_t i = 0; i < info.metadata_count; i++) {
+    const char *key = NULL, *value = NULL;
+    CHECK_STATUS(reclite_model_get_metadata(model, i, &key, &value), RECLITE_OK);
+    if (key && strcmp(key, "producer") == 0) producer = value && strcmp(value, reclite_model_metadata(model, "producer")) == 0;
+  }
+  CHECK(producer);
+  const char *key = NULL, *value = NULL;
+  CHECK_STATUS(reclite_model_get_metadata(model, info.metadata_count, &key, &value), RECLITE_E_INVALID_ARGUMENT);
+  /* The sample model ends in a sigmoid: scores are logits, and top-K's scores are score()'s. */
+  CHECK(info.score_kind == RECLITE_SCORE_LOGIT);
+}
+
+/* A batch with one bad request writes no score at all. */
+static void test_batch_is_all_or_nothing(reclite_model *model) {
+  reclite_session *session = NULL;
+  CHECK_STATUS(reclite_session_create(model, NULL, 0, &session), RECLITE_OK);
+  reclite_context_value not_context = {0, 1};
+  reclite_request requests[3] = {RECLITE_REQUEST_INIT(1), RECLITE_REQUEST_INIT(2), RECLITE_REQUEST_INIT(3)};
+  requests[2].context = &not_context;
+  requests[2].context_count = 1;
+  int64_t items[2] = {1, 2};
+  float scores[6];
+  for (int i = 0; i < 6; i++) scores[i] = -7.0f;
+  CHECK_STATUS(reclite_score_batch(session, requests, 3, items, 2, scores), RECLITE_E_INVALID_ARGUMENT);
+  CHECK(strncmp(reclite_session_last_error(session), "request 2:", 10) == 0);
+  for (int i = 0; i < 6; i++) CHECK(scores[i] == -7.0f);
+  reclite_session_close(session);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s SAMPLE_MODEL\n", argv[0]);
@@ -270,6 +376,9 @@ int main(int argc, char **argv) {
   if (model == NULL) return 1;
   test_zero_allocations(model);
   test_requests(model);
+  test_structs_grow(model);
+  test_discovery(model);
+  test_batch_is_all_or_nothing(model);
   test_threads_share_a_model(model);
   reclite_model_close(model);
   if (failures > 0) {

@@ -48,6 +48,7 @@ func request(_ user: Int64) -> reclite_request {
 @Suite struct CAPITests {
   @Test func versionsAndStatusNames() {
     #expect(String(cString: reclite_version()) == RECLITE_VERSION_STRING)
+    #expect(reclite_version_number() == UInt32(RECLITE_VERSION_MAJOR * 10000 + RECLITE_VERSION_MINOR * 100 + RECLITE_VERSION_PATCH))
     #expect(reclite_abi_version() == UInt32(RECLITE_ABI_VERSION))
     #expect(String(cString: reclite_status_name(RECLITE_E_BAD_MODEL)) == "RECLITE_E_BAD_MODEL")
     #expect(String(cString: reclite_status_name(RECLITE_OK)) == "RECLITE_OK")
@@ -124,9 +125,69 @@ func request(_ user: Int64) -> reclite_request {
     #expect(info.arena_bytes == UInt64(reclite_model_arena_size(h.model)))
     #expect(info.file_bytes == UInt64(try Data(contentsOf: h.file.url).count))
     #expect(String(cString: info.description) == "two-tower test fixture")
+    #expect(info.score_kind == RECLITE_SCORE_LOGIT.rawValue)
+    #expect(info.metadata_count == 2)
     info.struct_size = 8
     #expect(reclite_model_get_info(h.model, &info) == RECLITE_E_STRUCT_SIZE)
+    #expect(lastError().contains("RECLITE_MODEL_INFO_INIT"))
     #expect(reclite_model_get_info(nil, &info) == RECLITE_E_INVALID_ARGUMENT)
+  }
+
+  /// An older caller's struct (version 1: up to `description`) gets those fields and nothing
+  /// past them; a newer caller's (trailing fields this library does not know) keeps its extras.
+  @Test func modelInfoGrowsWithoutBreakingOlderOrNewerCallers() throws {
+    let h = try Handles()
+    let full = MemoryLayout<reclite_model_info>.size
+    let v1 = MemoryLayout<reclite_model_info>.offset(of: \.description)! + MemoryLayout<UnsafePointer<CChar>>.size
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: full + 16, alignment: 16)
+    defer { buffer.deallocate() }
+    for size in [v1, full + 16] {
+      buffer.initializeMemory(as: UInt8.self, repeating: 0xA5, count: full + 16)
+      buffer.storeBytes(of: UInt32(size), as: UInt32.self)
+      #expect(reclite_model_get_info(h.model, buffer.assumingMemoryBound(to: reclite_model_info.self)) == RECLITE_OK)
+      let info = buffer.load(as: reclite_model_info.self)
+      #expect(info.catalog_size == 7 && String(cString: info.description) == "two-tower test fixture")
+      let untouched = (min(size, full)..<(full + 16)).allSatisfy { buffer.load(fromByteOffset: $0, as: UInt8.self) == 0xA5 }
+      #expect(untouched, "struct_size \(size): bytes past it (or past the fields this library knows) were written")
+      if size == full + 16 { #expect(info.score_kind == RECLITE_SCORE_LOGIT.rawValue) }
+    }
+    buffer.storeBytes(of: UInt32(v1 - 1), as: UInt32.self)
+    #expect(reclite_model_get_info(h.model, buffer.assumingMemoryBound(to: reclite_model_info.self)) == RECLITE_E_STRUCT_SIZE)
+  }
+
+  @Test func featuresAndMetadataAreListedByIndex() throws {
+    let h = try Handles()
+    var names: [String] = []
+    var kinds: [UInt32] = []
+    for index in 0..<3 as Range<UInt32> {
+      var feature = reclite_feature_info()
+      feature.struct_size = UInt32(MemoryLayout<reclite_feature_info>.size)
+      #expect(reclite_model_get_feature(h.model, index, &feature) == RECLITE_OK)
+      names.append(String(cString: feature.name))
+      kinds.append(feature.kind)
+      if index == 2 { #expect(feature.value_count == 24) }
+    }
+    #expect(names == ["user", "item", "hour"])
+    #expect(kinds == [RECLITE_FEATURE_USER.rawValue, RECLITE_FEATURE_ITEM.rawValue, RECLITE_FEATURE_CONTEXT.rawValue])
+    var feature = reclite_feature_info()
+    feature.struct_size = UInt32(MemoryLayout<reclite_feature_info>.size)
+    #expect(reclite_model_get_feature(h.model, 3, &feature) == RECLITE_E_INVALID_ARGUMENT)
+    #expect(lastError() == "feature 3 out of range (the model has 3)")
+    feature.struct_size = 4
+    #expect(reclite_model_get_feature(h.model, 0, &feature) == RECLITE_E_STRUCT_SIZE)
+
+    var entries: [String: String] = [:]
+    for index in 0..<2 as Range<UInt32> {
+      var key: UnsafePointer<CChar>?
+      var value: UnsafePointer<CChar>?
+      #expect(reclite_model_get_metadata(h.model, index, &key, &value) == RECLITE_OK)
+      entries[String(cString: key!)] = String(cString: value!)
+    }
+    #expect(entries == ["producer": "RecLite tests", "teacher.ndcg@10": "0.0612"])
+    var key: UnsafePointer<CChar>?
+    var value: UnsafePointer<CChar>?
+    #expect(reclite_model_get_metadata(h.model, 2, &key, &value) == RECLITE_E_INVALID_ARGUMENT)
+    #expect(reclite_model_get_metadata(h.model, 0, nil, &value) == RECLITE_E_INVALID_ARGUMENT)
   }
 
   @Test func featuresTitlesAndMetadataByName() throws {
@@ -285,6 +346,25 @@ func request(_ user: Int64) -> reclite_request {
     #expect(reclite_score_batch(h.session, &requests, Int(Int32.max) + 1, &items, 3, &batch) == RECLITE_E_INVALID_ARGUMENT)
     #expect(h.sessionError.contains("request count"))
     #expect(reclite_score_batch(h.session, &requests, 0, nil, 0, nil) == RECLITE_OK)
+  }
+
+  @Test func batchScoringChecksEveryRequestBeforeWritingAnyScore() throws {
+    let h = try Handles()
+    var notContext = reclite_context_value(feature: 0, value: 1)
+    var items: [Int64] = [100, 700]
+    var batch = [Float](repeating: -7, count: 6)
+    withUnsafePointer(to: &notContext) { bad in
+      var requests = [request(10), request(20), request(30)]
+      requests[2].context = bad
+      requests[2].context_count = 1
+      #expect(reclite_score_batch(h.session, &requests, 3, &items, 2, &batch) == RECLITE_E_INVALID_ARGUMENT)
+      #expect(h.sessionError.hasPrefix("request 2: context value 0 names feature 0"))
+      var undersized = [request(10), request(20)]
+      undersized[1].struct_size = 8
+      #expect(reclite_score_batch(h.session, &undersized, 2, &items, 2, &batch) == RECLITE_E_STRUCT_SIZE)
+      #expect(h.sessionError.hasPrefix("request 1: reclite_request.struct_size is 8"))
+    }
+    #expect(batch == [Float](repeating: -7, count: 6), "a failed batch wrote scores")
   }
 
   @Test func aModelWithoutACatalogCanOnlyScore() throws {

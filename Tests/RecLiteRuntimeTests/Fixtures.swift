@@ -93,7 +93,7 @@ enum TableEncoding: CaseIterable, Sendable {
 }
 
 /// A two-tower model with a context feature and a genre bag:
-/// u = relu(W·E_user[u] + b) + E_hour[h];  v = E_item[i] + mean(E_genre[g ∈ genres(i)]);  score = σ(u·v).
+/// u = relu(W·E_user[u] + b) + E_hour[h];  v = E_item[i] + mean(E_genre[g ∈ genres(i)]);  probability σ(u·v).
 struct TwoTowerFixture {
   let users: [Int64] = [10, 20, 30]
   let items: [Int64] = [100, 200, 300, 400, 500, 600, 700]
@@ -147,6 +147,7 @@ struct TwoTowerFixture {
     return m
   }
 
+  /// The score the runtime returns: the logit u·v (it leaves out the final sigmoid).
   func score(user: Int64, hour: Int64? = nil, item: Int64) -> Float {
     let users = encoding.decoded(userTable)
     let itemRows = encoding.decoded(itemTable)
@@ -159,13 +160,13 @@ struct TwoTowerFixture {
     for g in genres {
       for j in 0..<d { v[j] += genreTable[Int(g)][j] / Float(genres.count) }
     }
-    return sigmoid(dotProduct(u, v))
+    return dotProduct(u, v)
   }
 }
 
 /// A DeepFM-style ranker exercising the remaining ops and encodings:
 /// fields e_u (float32), e_i (row-wise 4-bit, pruned row), e_g (float16 mean bag);
-/// score = σ(FM(e_u, e_i, e_g) + W2·relu(W1·[e_u, e_i, e_g, e_u ⊙ e_i] + b1) + b2 + bias_i)
+/// probability σ(FM(e_u, e_i, e_g) + W2·relu(W1·[e_u, e_i, e_g, e_u ⊙ e_i] + b1) + b2 + bias_i)
 /// with W1 int8 per-channel and W2 stored sparse.
 struct RankerFixture {
   let users: [Int64] = [7, 8, 9, 11]
@@ -230,6 +231,7 @@ struct RankerFixture {
     return m
   }
 
+  /// The score the runtime returns: the logit.
   func score(user: Int64, item: Int64) -> Float {
     let eu = userTable[users.firstIndex(of: user) ?? users.count]
     let itemRow = items.firstIndex(of: item) ?? items.count
@@ -248,7 +250,7 @@ struct RankerFixture {
     let x = eu + ei + eg + zip(eu, ei).map { $0 * $1 }
     let h = relu(matvec(Decode.perChannelInt8(w1), x, b1))
     let mlp = matvec(w2, h, b2)[0]
-    return sigmoid(fm + mlp + itemBias[itemRow][0])
+    return fm + mlp + itemBias[itemRow][0]
   }
 }
 

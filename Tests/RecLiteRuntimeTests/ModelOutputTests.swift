@@ -128,6 +128,49 @@ func runtimeRecommend(
     #expect(got.scores == [0.5, 0.5, 0.5, 0.5])
   }
 
+  /// A model ending in a sigmoid whose best items have logits `best` and `second`: float32's σ
+  /// is exactly 1 for both when they exceed ≈ 16.6, and ranking on it would tie them.
+  static func saturatingModel(best: Float, second: Float, sigmoidAsActivation: Bool) -> ModelBuilder {
+    let m = ModelBuilder()
+    let user = m.feature("user", kind: .user, vocabulary: [1])
+    let item = m.feature("item", kind: .item, vocabulary: [10, 20, 30, 40])
+    let u = m.embeddingLookup("u", table: m.constant("ut", floats: [1, 1], shape: [2, 1]), ids: user)
+    // Item 10 scores `second`, item 20 `best`: the smaller id is the worse item.
+    let v = m.embeddingLookup("v", table: m.constant("vt", floats: [second, best, 0.5, -3, 0], shape: [5, 1]), ids: item)
+    let scores = sigmoidAsActivation ? m.dot("p", u, v, activation: .sigmoid) : m.sigmoid("p", m.dot("logit", u, v))
+    m.outputs(scores: scores)
+    m.catalog(item: item, titles: nil, popularity: [])
+    return m
+  }
+
+  @Test(arguments: [(Float(20), Float(30)), (17, 17.5), (16.7, 16.8)], [false, true])
+  func saturatedProbabilitiesStillRankByTheModel(logits: (Float, Float), sigmoidAsActivation: Bool) throws {
+    let (second, best) = logits
+    #expect(sigmoid(second) == sigmoid(best), "the case this test is for: σ ties in float32")
+    let model = try openModel(Self.saturatingModel(best: best, second: second, sigmoidAsActivation: sigmoidAsActivation))
+    #expect(model.graph.scoreKind == .logit)
+    let session = try Session(model: model, arena: nil, length: 0)
+    let top = try runtimeRecommend(session, user: 1, k: 2)
+    #expect(top.ids == [20, 10])
+    #expect(top.scores == [best, second])
+    let scores = try runtimeScores(model, user: 1, items: [10, 20])
+    #expect(scores == [second, best])
+  }
+
+  @Test func modelsWithoutAFinalSigmoidReturnRawScores() throws {
+    #expect(try openModel(RankerFixture().builder()).graph.scoreKind == .logit)
+    let m = ModelBuilder()
+    let user = m.feature("user", kind: .user, vocabulary: [1])
+    let item = m.feature("item", kind: .item, vocabulary: [10, 20])
+    let u = m.embeddingLookup("u", table: m.constant("ut", floats: [1, 1], shape: [2, 1]), ids: user)
+    let v = m.embeddingLookup("v", table: m.constant("vt", floats: [2, 3, 0], shape: [3, 1]), ids: item)
+    m.outputs(scores: m.dot("s", u, v))
+    m.catalog(item: item, titles: nil, popularity: [])
+    let model = try openModel(m)
+    #expect(model.graph.scoreKind == .raw)
+    #expect(try runtimeScores(model, user: 1, items: [10, 20]) == [2, 3])
+  }
+
   @Test func itemTitlesAndMetadataAreReadable() throws {
     let fixture = TwoTowerFixture()
     let model = try openModel(fixture.builder())

@@ -37,8 +37,8 @@ func context(_ dataset: Dataset) -> ExportContext {
   ExportContext(dataset: dataset, trainItemCounts: (0..<dataset.itemCount).map { $0 % 5 }, metadata: ["test": "yes"])
 }
 
-/// Runtime probabilities for every (known and unknown) user against every item and an unknown item.
-func runtimeProbabilities(_ bytes: [UInt8], users: [Int64], items: [Int64]) throws -> [[Float]] {
+/// Runtime scores (logits) for every (known and unknown) user against every item and an unknown item.
+func runtimeScores(_ bytes: [UInt8], users: [Int64], items: [Int64]) throws -> [[Float]] {
   let model = try bytes.withUnsafeBytes { raw in
     try RecLiteRuntime.Model.open(buffer: raw.baseAddress!, length: raw.count, copy: true, verifyChecksum: true)
   }
@@ -54,15 +54,14 @@ func runtimeProbabilities(_ bytes: [UInt8], users: [Int64], items: [Int64]) thro
   }
 }
 
-/// In-memory probabilities for every user row (OOV row last) against every item row (OOV last).
-/// `outputScale` is the factor an exported fused model applies to its logit.
-func memoryProbabilities<M: TrainableModel>(_ model: M, users: Int, items: Int, outputScale: Float = 1) -> [[Float]] {
+/// In-memory logits for every user row (OOV row last) against every item row (OOV last).
+func memoryLogits<M: TrainableModel>(_ model: M, users: Int, items: Int) -> [[Float]] {
   var workspace = model.makeWorkspace()
   return (0...users).map { u in
     var logits: [Float] = []
     let itemRows = (0...items).map { Int32($0) }
     model.forward(users: [Int32](repeating: Int32(u), count: itemRows.count), items: itemRows, count: itemRows.count, workspace: &workspace, logits: &logits)
-    return logits.prefix(itemRows.count).map { 1 / (1 + exp(-outputScale * $0)) }
+    return Array(logits.prefix(itemRows.count))
   }
 }
 
@@ -89,18 +88,14 @@ func expectSameScores(_ runtime: [[Float]], _ memory: [[Float]], tolerance: Floa
     if fused {
       let split = Split(dataset)
       model = try model.fusingALS(train: split.train, options: ImplicitALSOptions(factors: 3, regularization: 0.5, iterations: 3), share: 0.5)
-      // As if the fused logits ran high: the file must score σ(0.5·logit).
-      let f = try #require(model.fusedFactors)
-      model.fusedFactors = FusedFactors(
-        factors: f.factors, userFactors: f.userFactors, itemFactors: f.itemFactors, share: f.share, scale: f.scale, outputScale: 0.5)
     }
     let options = ExportOptions(precompute: precompute)
     let bytes = try DeepFMExport.builder(model, context: context(dataset), options: options).serialize(maxBatch: 16)
     let users = dataset.userIds + [-1]
     let items = dataset.itemIds + [999_999]
     expectSameScores(
-      try runtimeProbabilities(bytes, users: users, items: items),
-      memoryProbabilities(model, users: dataset.userCount, items: dataset.itemCount, outputScale: model.fusedFactors?.outputScale ?? 1),
+      try runtimeScores(bytes, users: users, items: items),
+      memoryLogits(model, users: dataset.userCount, items: dataset.itemCount),
       tolerance: 1e-5)
   }
 
@@ -113,8 +108,8 @@ func expectSameScores(_ runtime: [[Float]], _ memory: [[Float]], tolerance: Floa
     model.globalBias = [-0.1]
     let bytes = try TwoTowerExport.builder(model, context: context(dataset), options: .exact).serialize(maxBatch: 7)
     expectSameScores(
-      try runtimeProbabilities(bytes, users: dataset.userIds + [-1], items: dataset.itemIds + [1]),
-      memoryProbabilities(model, users: dataset.userCount, items: dataset.itemCount), tolerance: 1e-5)
+      try runtimeScores(bytes, users: dataset.userIds + [-1], items: dataset.itemIds + [1]),
+      memoryLogits(model, users: dataset.userCount, items: dataset.itemCount), tolerance: 1e-5)
   }
 
   @Test func int8ExportStaysCloseAndIsSmaller() throws {
@@ -126,8 +121,8 @@ func expectSameScores(_ runtime: [[Float]], _ memory: [[Float]], tolerance: Floa
     let compressed = try DeepFMExport.builder(model, context: context(dataset), options: .int8).serialize()
     #expect(compressed.count < exact.count)
     expectSameScores(
-      try runtimeProbabilities(compressed, users: dataset.userIds, items: dataset.itemIds),
-      memoryProbabilities(model, users: dataset.userCount - 1, items: dataset.itemCount - 1), tolerance: 0.02)
+      try runtimeScores(compressed, users: dataset.userIds, items: dataset.itemIds),
+      memoryLogits(model, users: dataset.userCount - 1, items: dataset.itemCount - 1), tolerance: 0.02)
   }
 
   @Test func exportCarriesCatalogAndProvenance() throws {
@@ -170,10 +165,10 @@ func expectSameScores(_ runtime: [[Float]], _ memory: [[Float]], tolerance: Floa
       let bytes = try ModelExport.builder(model, context: context, options: .exact).serialize()
       let memory: [[Float]]
       switch model {
-      case .deepFM(let m): memory = memoryProbabilities(m, users: dataset.userCount, items: dataset.itemCount)
-      case .twoTower(let m): memory = memoryProbabilities(m, users: dataset.userCount, items: dataset.itemCount)
+      case .deepFM(let m): memory = memoryLogits(m, users: dataset.userCount, items: dataset.itemCount)
+      case .twoTower(let m): memory = memoryLogits(m, users: dataset.userCount, items: dataset.itemCount)
       }
-      expectSameScores(try runtimeProbabilities(bytes, users: users, items: items), memory, tolerance: 1e-5)
+      expectSameScores(try runtimeScores(bytes, users: users, items: items), memory, tolerance: 1e-5)
     }
   }
 }

@@ -43,14 +43,6 @@ import Testing
         #expect(abs(Double(all[item]) - blend * spread(z) / (1 - Double(w))) < 1e-4)
       }
     }
-    // The deployed scale keeps every known pair's logit at or below 10, and is 1 when they already are.
-    let largest = (0..<data.userCount).flatMap { scorer.scoreAll(userRow: $0) }.max()!
-    let outputScale = fused.fusedFactors!.outputScale
-    #expect(outputScale <= 1 && outputScale * largest <= FusedFactors.largestDeployedLogit * 1.0001)
-    #expect(largest > FusedFactors.largestDeployedLogit ? abs(outputScale * largest - 10) < 1e-3 : outputScale == 1)
-    let steep = try model.fusing(als, share: 0.95, logits: logits)
-    let steepLargest = (0..<data.userCount).flatMap { steep.makeScorer().scoreAll(userRow: $0) }.max()!
-    #expect(abs(steep.fusedFactors!.outputScale * max(steepLargest, 10) - 10) < 1e-3)
     // The OOV user gets the plain model's scores: its factor row is zero.
     let oov = data.userCount
     #expect(scorer.scoreAll(userRow: oov) == model.makeScorer().scoreAll(userRow: oov))

@@ -177,6 +177,16 @@ char *rlf_thread_message(void);
 
 #define RLF_MESSAGE_CAPACITY 256
 
+/** RECLITE_VERSION_STRING and RECLITE_VERSION_NUMBER of include/reclite.h (static). */
+const char *rlf_version_string(void);
+uint32_t rlf_version_number(void);
+
+/** The public structs that carry their size. */
+typedef enum rlf_struct { RLF_STRUCT_MODEL_INFO, RLF_STRUCT_FEATURE_INFO, RLF_STRUCT_REQUEST } rlf_struct;
+
+/** RECLITE_*_SIZE_V1 of include/reclite.h: the smallest struct_size the library accepts. */
+size_t rlf_struct_size_v1(rlf_struct which);
+
 /** e^x from the C library (Embedded Swift has no libm module). */
 static inline float rlf_expf(float x) { return __builtin_expf(x); }
 
