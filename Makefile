@@ -76,7 +76,12 @@ tool:
 
 # ---- Tests -----------------------------------------------------------------
 
-test: deps check-generated swift-test lib tool c-test check-exports example fuzz bench-self-test
+# Parts of the test command that live in mk/*.mk (bindings, cross builds, reliability) add
+# their targets to TEST_TARGETS.
+TEST_TARGETS :=
+include $(sort $(wildcard mk/*.mk))
+
+test: deps check-generated swift-test lib tool c-test check-exports example fuzz bench-self-test $(TEST_TARGETS)
 	@echo "make test: all passed"
 
 swift-test:
