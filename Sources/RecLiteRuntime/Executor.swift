@@ -4,6 +4,7 @@
 
 struct Executor {
   let graph: ModelGraph
+  let plan: ExecutionPlan
   /// The session arena, aligned to 64 bytes.
   let arena: UnsafeMutableRawPointer
 
@@ -56,7 +57,7 @@ struct Executor {
     switch op.code {
     case .embeddingLookup:
       guard let table = table(graph.input(op, 0)) else { throw Executor.broken(index) }
-      ReferenceKernels.embeddingLookup(table, ids: ints(graph.input(op, 1)), count: rows, out: out)
+      OptimizedKernels.embeddingLookup(table, ids: ints(graph.input(op, 1)), count: rows, out: out)
     case .embeddingBag:
       guard let table = table(graph.input(op, 0)), let offsets = constantInt32(graph.input(op, 2)),
         let values = constantInt32(graph.input(op, 3))
@@ -65,10 +66,16 @@ struct Executor {
         table, ids: ints(graph.input(op, 1)), count: rows, offsets: offsets, values: values,
         mode: op.bagMode, out: out)
     case .dense:
-      guard let weight = weight(graph.input(op, 1)) else { throw Executor.broken(index) }
-      let biasIndex = op.inputCount == 3 ? graph.input(op, 2) : -1
-      let bias = biasIndex >= 0 ? graph.tensors[biasIndex].data?.assumingMemoryBound(to: Float.self) : nil
-      Kernels.dense(x: matrix(graph.input(op, 0)), weight: weight, bias: bias, rows: rows, out: out)
+      if let packed = plan.dense[index] {
+        // The packed kernel applies ReLU itself.
+        OptimizedKernels.packedDense(x: matrix(graph.input(op, 0)), layer: packed, rows: rows, out: out, relu: op.activation == .relu)
+        if op.activation == .relu { return }
+      } else {
+        guard let weight = weight(graph.input(op, 1)) else { throw Executor.broken(index) }
+        let biasIndex = op.inputCount == 3 ? graph.input(op, 2) : -1
+        let bias = biasIndex >= 0 ? graph.tensors[biasIndex].data?.assumingMemoryBound(to: Float.self) : nil
+        ReferenceKernels.dense(x: matrix(graph.input(op, 0)), weight: weight, bias: bias, rows: rows, out: out)
+      }
     case .concat:
       var column = 0
       for position in 0..<op.inputCount {

@@ -12,12 +12,19 @@ public final class Model {
   }
 
   public let graph: ModelGraph
+  /// What open prepared to run requests fast (packed catalog, ...).
+  let plan: ExecutionPlan
   public let bytes: UnsafePointer<UInt8>
   public let length: Int
   let storage: Storage
 
-  init(graph: ModelGraph, bytes: UnsafePointer<UInt8>, length: Int, storage: Storage) {
+  /// Prepares the execution plan of a verified graph; on failure the caller releases the bytes.
+  init(graph: ModelGraph, bytes: UnsafePointer<UInt8>, length: Int, storage: Storage) throws(RecLiteError) {
+    let plan = try ExecutionPlan(graph)
+    var graph = graph
+    graph.scratchBytes = plan.scratchBytes
     self.graph = graph
+    self.plan = plan
     self.bytes = bytes
     self.length = length
     self.storage = storage
@@ -42,7 +49,7 @@ public final class Model {
     }
     do {
       let graph = try ModelLoader.load(bytes: data, length: length)
-      return Model(graph: graph, bytes: data, length: length, storage: .mapped)
+      return try Model(graph: graph, bytes: data, length: length, storage: .mapped)
     } catch {
       rlf_unmap_file(data, length)
       throw error
@@ -72,7 +79,7 @@ public final class Model {
     }
     do {
       let graph = try ModelLoader.load(bytes: bytes, length: length, verifyChecksum: verifyChecksum)
-      return Model(graph: graph, bytes: bytes, length: length, storage: storage)
+      return try Model(graph: graph, bytes: bytes, length: length, storage: storage)
     } catch {
       if case .owned(let memory) = storage { rlf_aligned_free(memory) }
       throw error

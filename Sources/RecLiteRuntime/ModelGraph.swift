@@ -78,12 +78,17 @@ public struct ModelGraph: @unchecked Sendable {
     return features[catalog.feature].rowCount
   }
 
-  /// Bytes of the arena a session needs: planned activations, then the
-  /// recommend exclusion bitmap, plus slack to align any caller buffer to 64.
-  public var arenaBytes: Int {
-    exclusionBitmapOffset + MemoryPlanner.alignUp((catalogSize + 7) / 8) + MemoryPlanner.alignment - 1
-  }
+  /// Bytes the execution plan needs in the arena after the exclusion bitmap (set at open).
+  public var scratchBytes: Int = 0
+
+  /// Bytes of the arena a session needs: planned activations, the recommend
+  /// exclusion bitmap, the execution plan's scratch, plus slack to align any
+  /// caller buffer to 64.
+  public var arenaBytes: Int { scratchOffset + scratchBytes + MemoryPlanner.alignment - 1 }
 
   /// Offset of the exclusion bitmap in the aligned arena.
   public var exclusionBitmapOffset: Int { MemoryPlanner.alignUp(plannedBytes) }
+
+  /// Offset of the execution plan's scratch in the aligned arena.
+  public var scratchOffset: Int { exclusionBitmapOffset + MemoryPlanner.alignUp((catalogSize + 7) / 8) }
 }

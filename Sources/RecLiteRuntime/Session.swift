@@ -72,7 +72,7 @@ public final class Session {
     let aligned = base + (MemoryPlanner.alignment - Int(bitPattern: base) % MemoryPlanner.alignment) % MemoryPlanner.alignment
     self.model = model
     graph = model.graph
-    executor = Executor(graph: model.graph, arena: aligned)
+    executor = Executor(graph: model.graph, plan: model.plan, arena: aligned)
   }
 
   deinit {
@@ -125,14 +125,48 @@ public final class Session {
     }
   }
 
-  /// Runs the candidate ops over `itemIDs` in chunks (request ops already ran).
+  /// Scores `itemIDs` (request ops already ran).
   private func scoreCandidates(
     itemIDs: UnsafePointer<Int64>, count: Int, scores: UnsafeMutablePointer<Float>
   ) throws(RecLiteError) {
     let item = graph.features[graph.itemFeature]
-    try forEachScore(
-      count: count, output: graph.scoreOutput,
-      row: { Int32(truncatingIfNeeded: item.rowOrOOV(of: itemIDs[$0])) }, take: { scores[$0] = $1 })
+    try scoreRows(count: count, output: graph.scoreOutput, row: { item.rowOrOOV(of: itemIDs[$0]) }, take: { scores[$0] = $1 })
+  }
+
+  /// Scores `count` candidates, candidate i being item row `row(i)`, as tensor `output`, and
+  /// hands each to `take(i, score)`: from the packed catalog when it computes `output`, else by
+  /// running the candidate ops in chunks. The request ops must have run.
+  @inline(__always)
+  private func scoreRows(
+    count: Int, output: Int, row: (Int) -> Int, take: (Int, Float) -> Void
+  ) throws(RecLiteError) {
+    if output == graph.rankOutput, let catalog = model.plan.catalog {
+      let request = catalogRequest(catalog)
+      for i in 0..<count {
+        take(i, catalog.score(row: row(i), request: request.vector, requestSum: request.sum, constant: request.constant))
+      }
+      return
+    }
+    try forEachScore(count: count, output: output, row: { Int32(truncatingIfNeeded: row($0)) }, take: take)
+  }
+
+  /// The packed catalog's request vector (gathered into the arena's scratch), its sum, and the
+  /// request-stage constant of the score. The request ops must have run.
+  private func catalogRequest(_ catalog: PackedCatalog) -> (vector: UnsafePointer<Float>, sum: Float, constant: Float) {
+    let vector = (executor.arena + graph.scratchOffset).assumingMemoryBound(to: Float.self)
+    var n = 0
+    var sum: Float = 0
+    for dot in catalog.score.dots {
+      let values = executor.floats(dot.request)
+      for j in 0..<graph.tensors[dot.request].width {
+        vector[n] = values[j]
+        sum += values[j]
+        n += 1
+      }
+    }
+    var constant: Float = 0
+    for t in catalog.score.requestBiases { constant += executor.floats(t)[0] }
+    return (UnsafePointer(vector), sum, constant)
   }
 
   /// Scores `count` candidates in chunks of at most `maxBatch`: `row(i)` gives
@@ -198,9 +232,18 @@ public final class Session {
   ) throws(RecLiteError) -> Int {
     let keys = UnsafeMutableRawPointer(idsOut).assumingMemoryBound(to: UInt64.self)
     var heap = TopKHeap(storage: keys, capacity: capacity)
-    try forEachScore(
-      count: graph.catalogSize, output: graph.rankOutput, row: { Int32(truncatingIfNeeded: $0) },
-      take: { row, score in if !isExcluded(excluded, row) { heap.offer(score: score, row: row) } })
+    if let packed = model.plan.catalog {
+      let request = catalogRequest(packed)
+      packed.scan(
+        count: graph.catalogSize, request: request.vector, requestSum: request.sum, constant: request.constant,
+        excluded: excluded, heap: &heap)
+    } else {
+      try forEachScore(
+        count: graph.catalogSize, output: graph.rankOutput, row: { Int32(truncatingIfNeeded: $0) },
+        take: { row, score in
+          if !(heap.isFull && !(score > heap.worstScore)) && !isExcluded(excluded, row) { heap.offer(score: score, row: row) }
+        })
+    }
     heap.sortDescending()
     let item = graph.features[catalog.feature]
     for i in 0..<heap.count {
@@ -227,9 +270,7 @@ public final class Session {
         n += 1
       }
     }
-    try forEachScore(
-      count: n, output: graph.rankOutput, row: { Int32(truncatingIfNeeded: idsOut[$0]) },
-      take: { scoresOut?[$0] = $1 })
+    try scoreRows(count: n, output: graph.rankOutput, row: { Int(idsOut[$0]) }, take: { scoresOut?[$0] = $1 })
     let item = graph.features[catalog.feature]
     for i in 0..<n { idsOut[i] = item.value(ofRow: Int(idsOut[i])) }
     return n

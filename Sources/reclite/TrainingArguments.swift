@@ -46,6 +46,11 @@ struct ModelArguments: ParsableArguments {
   @Option(help: "Encoding of the exported file: f32 (exact) or int8 (row-wise int8 tables, int8 dense weights).")
   var encoding: ExportEncoding = .f32
 
+  @Option(help: ArgumentHelp(
+    "DeepFM only: precompute the item side of the first layer and the FM term for every item (always: fastest per candidate, a larger file; never: smallest file; auto: when the tables stay under 3× the item embeddings).",
+    valueName: "when"))
+  var precompute: ExportOptions.ItemPrecompute = .auto
+
   @Flag(help: "No progress bars.")
   var quiet = false
 
@@ -104,6 +109,8 @@ struct ModelArguments: ParsableArguments {
   }
 }
 
+extension ExportOptions.ItemPrecompute: ExpressibleByArgument {}
+
 enum ExportEncoding: String, ExpressibleByArgument, CaseIterable {
   case f32, int8
   var options: ExportOptions { self == .f32 ? .exact : .int8 }
@@ -147,7 +154,8 @@ func trainExportAndReport(
   if let distillation { metadata["distillation"] = String(decoding: (try? JSONEncoder().encode(distillation)) ?? Data(), as: UTF8.self) }
   let name = distillation == nil ? arguments.model.rawValue : arguments.model.rawValue + "-distilled"
   let context = ModelExport.context(for: trained, name: name, seed: arguments.seed, dataset: dataset, split: split, provenance: metadata)
-  let exportOptions = arguments.encoding.options
+  var exportOptions = arguments.encoding.options
+  exportOptions.precompute = arguments.precompute
   let builder = ModelExport.builder(trained, context: context, options: exportOptions)
   let url = URL(fileURLWithPath: arguments.out)
   let (bytes, scorer) = try ModelExport.write(builder, options: exportOptions, to: url, dataset: dataset)

@@ -285,3 +285,80 @@ func referenceRanking(_ items: [Int64], _ score: (Int64) -> Float) -> [(id: Int6
   let scored: [(id: Int64, score: Float)] = items.map { ($0, score($0)) }
   return scored.sorted { a, b in a.score != b.score ? a.score > b.score : a.id < b.id }
 }
+
+/// A two-tower model in the shape the exporter writes — score = ⟨u, V[item]⟩ (+ ⟨p, Q[item]⟩)
+/// + b[item] + c[user], then a sigmoid — which the runtime scores from its packed catalog.
+/// 37 items: four full blocks of 8 and a partial one.
+struct LinearTwoTowerFixture {
+  let users: [Int64] = [3, 5, 8]
+  let items: [Int64] = (0..<37).map { 1000 + 7 * Int64($0) }
+  let d = 12
+  let f = 5
+  var userTable: [[Float]]
+  var itemTable: [[Float]]
+  var userFactors: [[Float]]
+  var itemFactors: [[Float]]
+  var itemBias: [[Float]]
+  var userBias: [[Float]]
+  var encoding: TableEncoding
+  /// A second dot product (like a fused ALS term): the catalog is then packed as float32.
+  var twoTerms: Bool
+  /// Item row 6 pruned through a row remap (reads as zeros).
+  var pruned: Bool
+
+  init(seed: UInt64 = 31, encoding: TableEncoding = .float32, twoTerms: Bool = false, pruned: Bool = false) {
+    var random = TestRandom(state: seed)
+    userTable = random.matrix(4, d)
+    itemTable = random.matrix(38, d)
+    userFactors = random.matrix(4, f)
+    itemFactors = random.matrix(38, f)
+    itemBias = random.matrix(38, 1)
+    userBias = random.matrix(4, 1)
+    self.encoding = encoding
+    self.twoTerms = twoTerms
+    self.pruned = pruned
+    if pruned { itemTable[6] = [Float](repeating: 0, count: d) }
+  }
+
+  func builder() -> ModelBuilder {
+    let m = ModelBuilder(description: "linear two-tower fixture")
+    let user = m.feature("user", kind: .user, vocabulary: users)
+    let item = m.feature("item", kind: .item, vocabulary: items)
+    let u = m.embeddingLookup("u", table: m.constant("user_table", floats: flat(userTable), shape: [4, d]), ids: user)
+    let vTable: TensorRef
+    if pruned {
+      vTable = encoding.constant(m, "item_table", itemTable.enumerated().filter { $0.offset != 6 }.map(\.element))
+      let remap: [Int32] = (0..<38).map { (row: Int) -> Int32 in row == 6 ? -1 : Int32(row < 6 ? row : row - 1) }
+      m.setRowRemap(vTable, remap)
+    } else {
+      vTable = encoding.constant(m, "item_table", itemTable)
+    }
+    var logit = m.dot("dot", u, m.embeddingLookup("v", table: vTable, ids: item))
+    if twoTerms {
+      let p = m.embeddingLookup("p", table: m.constant("user_factors", floats: flat(userFactors), shape: [4, f]), ids: user)
+      let q = m.embeddingLookup("q", table: encoding.constant(m, "item_factors", itemFactors), ids: item)
+      logit = m.add("two_dots", logit, m.dot("als", p, q))
+    }
+    let b = m.embeddingLookup("b", table: m.constant("item_bias", floats: flat(itemBias), shape: [38, 1]), ids: item)
+    let c = m.embeddingLookup("c", table: m.constant("user_bias", floats: flat(userBias), shape: [4, 1]), ids: user)
+    m.outputs(scores: m.sigmoid("p", m.add("logit", m.add("with_item_bias", logit, b), c)))
+    m.catalog(item: item, titles: nil, popularity: [5, 2, 30])
+    return m
+  }
+
+  /// The logit computed the straightforward way (decoded tables, plain loops).
+  func score(user: Int64, item: Int64) -> Float {
+    let userRow = users.firstIndex(of: user) ?? users.count
+    let itemRow = items.firstIndex(of: item) ?? items.count
+    var value = dotProduct(userTable[userRow], decodedItems[itemRow]) + itemBias[itemRow][0] + userBias[userRow][0]
+    if twoTerms { value += dotProduct(userFactors[userRow], encoding.decoded(itemFactors)[itemRow]) }
+    return value
+  }
+
+  private var decodedItems: [[Float]] {
+    guard pruned else { return encoding.decoded(itemTable) }
+    var rows = encoding.decoded(itemTable.enumerated().filter { $0.offset != 6 }.map(\.element))
+    rows.insert([Float](repeating: 0, count: d), at: 6)
+    return rows
+  }
+}

@@ -1,7 +1,7 @@
 // Optimized kernels against the reference ones, and the small numeric pieces
 // (float16, top-k keys, the memory planner) against their definitions.
 
-import RecLiteRuntime
+@testable import RecLiteRuntime
 import Testing
 @testable import RecLiteWriter
 
@@ -33,7 +33,7 @@ final class StoredTensor {
     var random = TestRandom(state: 3)
     for rows in [1, 2, 3, 4, 5, 9] {
       for inputs in [1, 7, 8, 9, 16, 33] {
-        for outputs in [1, 3, 8] {
+        for outputs in [1, 3, 8, 16, 17, 32, 40] {
           let w = (0..<(outputs * inputs)).map { _ in random.next() }
           let x = (0..<(rows * inputs)).map { _ in random.next() * 3 }
           let bias = (0..<outputs).map { _ in random.next() }
@@ -69,16 +69,50 @@ final class StoredTensor {
               let expected = run(x, rows: rows, inputs: inputs, outputs: outputs) { xv, out in
                 ReferenceKernels.dense(x: xv, weight: weight, bias: bias, rows: rows, out: out)
               }
-              let got = run(x, rows: rows, inputs: inputs, outputs: outputs) { xv, out in
-                OptimizedKernels.dense(x: xv, weight: weight, bias: bias, rows: rows, out: out)
-              }
-              for i in expected.indices {
-                #expect(close(got[i], expected[i], tolerance: 1e-5 * Float(inputs)),
-                        "rows \(rows) inputs \(inputs) outputs \(outputs) [\(i)]: \(got[i]) vs \(expected[i])")
+              let packed = try bias.withUnsafeBufferPointer { try PackedDense(weight, bias: $0.baseAddress) }
+              for relu in [false, true] {
+                let got = run(x, rows: rows, inputs: inputs, outputs: outputs) { xv, out in
+                  OptimizedKernels.packedDense(x: xv, layer: packed, rows: rows, out: out, relu: relu)
+                }
+                for i in expected.indices {
+                  let want = relu ? max(expected[i], 0) : expected[i]
+                  #expect(close(got[i], want, tolerance: 1e-5 * Float(inputs)),
+                          "rows \(rows) inputs \(inputs) outputs \(outputs) relu \(relu) [\(i)]: \(got[i]) vs \(want)")
+                }
               }
             }
           }
         }
+      }
+    }
+  }
+
+  @Test(arguments: TableEncoding.allCases, [false, true])
+  func optimizedEmbeddingLookupMatchesReference(encoding: TableEncoding, remapped: Bool) throws {
+    var random = TestRandom(state: 29)
+    for width in [1, 3, 8, 12, 17, 32] {
+      let rows = 11
+      let table = random.matrix(rows, width)
+      let m = ModelBuilder()
+      let tensor = encoding.constant(m, "t", table)
+      let bytes = m.buffers[m.tensors[tensor.index].buffer]
+      let type: ElementType = m.tensors[tensor.index].type
+      let stored = StoredTensor(bytes: bytes, type: type, rows: rows, columns: width)
+      if encoding == .rowWise8 || encoding == .rowWise4 { stored.info.quantization.kind = .rowWise }
+      // Logical rows 0..<13: with a remap, row 4 is pruned and the rest run backwards.
+      let remap: [Int32] = (0..<13).map { $0 == 4 ? -1 : Int32((20 - $0) % rows) }
+      let remapTensor = StoredTensor(bytes: Encoding.bytes(remap), type: .int32, rows: 13, columns: 1)
+      remapTensor.info.rank = 1
+      let view = try #require(TableView(stored.info, remap: remapped ? remapTensor.info : nil))
+      var ids: [Int32] = remapped ? [0, 4, 12, 3, 4, 7, 1] : [0, 10, 3, 3, 7, 1]
+      let expected = run(ids.map { _ in 0 }, rows: ids.count, inputs: 1, outputs: width) { _, out in
+        ids.withUnsafeMutableBufferPointer { ReferenceKernels.embeddingLookup(view, ids: $0.baseAddress!, count: $0.count, out: out) }
+      }
+      let got = run(ids.map { _ in 0 }, rows: ids.count, inputs: 1, outputs: width) { _, out in
+        ids.withUnsafeMutableBufferPointer { OptimizedKernels.embeddingLookup(view, ids: $0.baseAddress!, count: $0.count, out: out) }
+      }
+      for i in expected.indices {
+        #expect(close(got[i], expected[i], tolerance: 1e-6), "\(encoding) width \(width) [\(i)]: \(got[i]) vs \(expected[i])")
       }
     }
   }

@@ -2,7 +2,7 @@
 // computation of the same models (Fixtures.swift).
 
 import Foundation
-import RecLiteRuntime
+@testable import RecLiteRuntime
 import Testing
 @testable import RecLiteWriter
 
@@ -169,6 +169,38 @@ func runtimeRecommend(
     let model = try openModel(m)
     #expect(model.graph.scoreKind == .raw)
     #expect(try runtimeScores(model, user: 1, items: [10, 20]) == [2, 3])
+  }
+
+  /// The packed-catalog path (linear scores): scores match the straightforward computation,
+  /// recommend returns the best items in order, and its scores are score()'s, bit for bit.
+  @Test(arguments: TableEncoding.allCases, [(false, false), (true, false), (false, true)])
+  func packedCatalogScoresAndRanksLikeTheModel(encoding: TableEncoding, shape: (twoTerms: Bool, pruned: Bool)) throws {
+    let fixture = LinearTwoTowerFixture(encoding: encoding, twoTerms: shape.twoTerms, pruned: shape.pruned)
+    let model = try openModel(fixture.builder(), maxBatch: 16)
+    #expect(model.plan.catalog != nil, "the linear score was not recognized")
+    let session = try Session(model: model, arena: nil, length: 0)
+    let candidates = fixture.items + [-1, 999]
+    for user in fixture.users + [77] {
+      let got = try runtimeScores(model, user: user, items: candidates)
+      for (i, item) in candidates.enumerated() {
+        let want = fixture.score(user: user, item: item)
+        #expect(close(got[i], want, tolerance: 1e-4), "user \(user) item \(item): \(got[i]) vs \(want)")
+      }
+      for k in [1, 5, 10, 37] {
+        let exclude: [Int64] = [fixture.items[3], fixture.items[20], 424242]
+        let top = try runtimeRecommend(session, user: user, k: k, exclude: exclude, flags: Request.noFallback)
+        let eligible = fixture.items.filter { !exclude.contains($0) }
+        let scored = try runtimeScores(model, user: user, items: eligible)
+        let expected = referenceRanking(eligible) { scored[eligible.firstIndex(of: $0)!] }.prefix(k)
+        #expect(top.ids == expected.map(\.id), "user \(user) k \(k)")
+        #expect(top.scores.map(\.bitPattern) == expected.map(\.score.bitPattern), "user \(user) k \(k)")
+      }
+    }
+  }
+
+  @Test func nonlinearScoresRunTheCandidateOps() throws {
+    #expect(try openModel(TwoTowerFixture().builder()).plan.catalog == nil)
+    #expect(try openModel(RankerFixture().builder()).plan.catalog == nil)
   }
 
   @Test func itemTitlesAndMetadataAreReadable() throws {

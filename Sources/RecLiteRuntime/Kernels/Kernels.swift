@@ -3,17 +3,6 @@
 
 public enum Kernels {
   @inline(__always)
-  public static func dense(
-    x: MatrixView, weight: WeightView, bias: UnsafePointer<Float>?, rows: Int, out: MatrixView
-  ) {
-    if weight.rowOffsets == nil && weight.encoding != .float16 {
-      OptimizedKernels.dense(x: x, weight: weight, bias: bias, rows: rows, out: out)
-    } else {
-      ReferenceKernels.dense(x: x, weight: weight, bias: bias, rows: rows, out: out)
-    }
-  }
-
-  @inline(__always)
   public static func fmInteraction(fieldCount: Int, field: (Int) -> MatrixView, rows: Int, out: MatrixView) {
     OptimizedKernels.fmInteraction(fieldCount: fieldCount, field: field, rows: rows, out: out)
   }

@@ -36,6 +36,16 @@ public struct TopKHeap {
     return Float(bitPattern: ordered & 0x8000_0000 != 0 ? ordered & 0x7FFF_FFFF : ~ordered)
   }
 
+  /// Whether `capacity` candidates are kept, so a new one must beat `worstScore`.
+  @inline(__always)
+  public var isFull: Bool { count == capacity }
+
+  /// Score of the worst kept candidate (meaningful when `isFull`). Candidates offered in
+  /// ascending row order displace it only with a strictly greater score: an equal score from a
+  /// later (larger) row ranks after it.
+  @inline(__always)
+  public var worstScore: Float { count > 0 ? TopKHeap.score(of: keys[0]) : -.infinity }
+
   /// Offers a candidate; keeps it when it ranks among the best `capacity` so far.
   @inline(__always)
   public mutating func offer(score: Float, row: Int) {

@@ -59,6 +59,48 @@ public struct TableView {
     guard let remap else { return row }
     return Int(remap[row])
   }
+
+  /// Whether rows hold codes with a per-row scale and bias (row-wise uint8 or uint4).
+  public var isRowWise: Bool { encoding == .rowWiseUInt8 || encoding == .rowWiseUInt4 }
+
+  /// Code j of a logical row of a row-wise table (0 for a pruned row).
+  @inline(__always)
+  public func code(row: Int, column j: Int) -> UInt8 {
+    let stored = storedRow(row)
+    guard stored >= 0 else { return 0 }
+    let rowBase = stored * rowStride
+    if encoding == .rowWiseUInt4 {
+      let byte = data.load(fromByteOffset: rowBase + j / 2, as: UInt8.self)
+      return j % 2 == 0 ? byte & 0x0F : byte >> 4
+    }
+    return data.load(fromByteOffset: rowBase + j, as: UInt8.self)
+  }
+
+  /// Scale and bias of a logical row of a row-wise table (0, 0 for a pruned row): real = code · scale + bias.
+  @inline(__always)
+  public func rowParameters(row: Int) -> (scale: Float, bias: Float) {
+    let stored = storedRow(row)
+    guard stored >= 0 else { return (0, 0) }
+    let type: ElementType = encoding == .rowWiseUInt4 ? .uint4 : .uint8
+    return RowWise.parameters(data, at: stored * rowStride + type.byteCount(elements: width), type: type)
+  }
+
+  /// The real value at column j of a logical row (0 for a pruned row), as the reference kernels decode it.
+  @inline(__always)
+  public func value(row: Int, column j: Int) -> Float {
+    let stored = storedRow(row)
+    guard stored >= 0 else { return 0 }
+    let rowBase = stored * rowStride
+    switch encoding {
+    case .float32:
+      return data.load(fromByteOffset: rowBase + j * 4, as: Float.self)
+    case .float16:
+      return Half.toFloat(data.load(fromByteOffset: rowBase + j * 2, as: UInt16.self))
+    case .rowWiseUInt8, .rowWiseUInt4:
+      let (scale, bias) = rowParameters(row: row)
+      return Float(code(row: row, column: j)) * scale + bias
+    }
+  }
 }
 
 /// A DENSE weight [out, in]: float32, float16 or int8 with per-tensor or

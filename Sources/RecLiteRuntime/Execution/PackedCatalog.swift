@@ -1,0 +1,239 @@
+// The item side of a linear score, repacked once at open for the recommend scan: every row a
+// request can reach, in blocks of 8 rows stored column by column, so one SIMD8 multiply-add per
+// column scores 8 items and no horizontal sums are needed. Row-wise quantized tables keep their
+// codes (uint8; uint4 codes are widened to one byte) with the row's scale and bias beside them.
+
+import CRecLiteFormat
+
+final class PackedCatalog {
+  /// Items scored together: one SIMD8 lane each.
+  static let lanes = 8
+
+  let score: LinearScore
+  /// Rows packed: every item row a request can reach (known rows and the OOV row).
+  let rowCount: Int
+  /// Σ of the dot terms' widths: the length of the request vector.
+  let width: Int
+  /// Float32 blocks `[block][column][lane]`, or nil when the codes are bytes.
+  private let floats: UnsafeMutablePointer<Float>?
+  /// Byte codes `[block][column][lane]` of a single row-wise table, with each row's scale and bias.
+  private let codes: UnsafeMutablePointer<UInt8>?
+  private let rowScale: UnsafeMutablePointer<Float>?
+  private let rowBias: UnsafeMutablePointer<Float>?
+  /// Σ of the width-1 item tables, per row.
+  private let itemBias: UnsafeMutablePointer<Float>
+  /// The two allocations behind the pointers above.
+  private let valueMemory: UnsafeMutableRawPointer
+  private let rowMemory: UnsafeMutableRawPointer
+
+  /// Bytes the packed catalog holds (reported by `inspect`).
+  let byteCount: Int
+
+  /// Packs the tables of `score` for the item feature's reachable rows.
+  init(_ score: LinearScore, graph: ModelGraph) throws(RecLiteError) {
+    self.score = score
+    let item = graph.features[graph.itemFeature]
+    rowCount = max(item.rowCount, item.oovRow + 1)
+    var width = 0
+    for dot in score.dots { width += graph.tensors[dot.table].width }
+    self.width = width
+    let blocks = (rowCount + PackedCatalog.lanes - 1) / PackedCatalog.lanes
+    let paddedRows = blocks * PackedCatalog.lanes
+    let tables = score.dots.map { PackedCatalog.table($0.table, graph) }
+    let byteCodes = tables.count == 1 && (tables[0]?.isRowWise ?? false)
+
+    let valueBytes = paddedRows * width * (byteCodes ? 1 : 4)
+    let rowBytes = paddedRows * 4 * (byteCodes ? 3 : 1)
+    let values = rlf_aligned_alloc(valueBytes, MemoryPlanner.alignment)
+    let perRow = rlf_aligned_alloc(rowBytes, MemoryPlanner.alignment)
+    guard let values, let perRow else {
+      rlf_aligned_free(values)
+      rlf_aligned_free(perRow)
+      throw RecLiteError(.noMemory, "cannot allocate \(valueBytes + rowBytes) bytes for the packed catalog")
+    }
+    valueMemory = values
+    rowMemory = perRow
+    byteCount = valueBytes + rowBytes
+    itemBias = perRow.assumingMemoryBound(to: Float.self)
+    if byteCodes {
+      floats = nil
+      codes = values.assumingMemoryBound(to: UInt8.self)
+      rowScale = itemBias + paddedRows
+      rowBias = itemBias + 2 * paddedRows
+    } else {
+      floats = values.assumingMemoryBound(to: Float.self)
+      codes = nil
+      rowScale = nil
+      rowBias = nil
+    }
+
+    for row in 0..<rowCount {
+      let block = row / PackedCatalog.lanes
+      let lane = row % PackedCatalog.lanes
+      var column = 0
+      for table in tables {
+        guard let table else { continue }
+        for j in 0..<table.width {
+          let slot = (block * width + column + j) * PackedCatalog.lanes + lane
+          if let codes { codes[slot] = table.code(row: row, column: j) } else { floats?[slot] = table.value(row: row, column: j) }
+        }
+        column += table.width
+      }
+      if byteCodes, let table = tables[0] {
+        let (scale, bias) = table.rowParameters(row: row)
+        rowScale?[row] = scale
+        rowBias?[row] = bias
+      }
+      var sum: Float = 0
+      for t in score.itemBiases { sum += PackedCatalog.table(t, graph)?.value(row: row, column: 0) ?? 0 }
+      itemBias[row] = sum
+    }
+  }
+
+  deinit {
+    rlf_aligned_free(valueMemory)
+    rlf_aligned_free(rowMemory)
+  }
+
+  private static func table(_ t: Int, _ graph: ModelGraph) -> TableView? {
+    let tensor = graph.tensors[t]
+    return TableView(tensor, remap: tensor.rowRemap >= 0 ? graph.tensors[tensor.rowRemap] : nil)
+  }
+
+  // MARK: Scoring
+
+  /// Score of one row: the same operations in the same order as one lane of `scan` (the same
+  /// `VectorMath.multiplyAdd`), so the two give equal bits. `request` holds `width` values; `requestSum` is their sum (used by byte
+  /// codes: Σ r·(q·s + b) = s·Σ r·q + b·Σ r); `constant` is the request-stage part of the score.
+  @inline(__always)
+  func score(row: Int, request: UnsafePointer<Float>, requestSum: Float, constant: Float) -> Float {
+    let lanes = PackedCatalog.lanes
+    let offset = (row / lanes) &* width &* lanes &+ row % lanes
+    var acc: Float = 0
+    if let codes {
+      for j in 0..<width { acc = VectorMath.multiplyAdd(acc, request[j], Float(codes[offset &+ j &* lanes])) }
+    } else if let floats {
+      for j in 0..<width { acc = VectorMath.multiplyAdd(acc, request[j], floats[offset &+ j &* lanes]) }
+    }
+    if let rowScale, let rowBias { acc = VectorMath.multiplyAdd(acc * rowScale[row], rowBias[row], requestSum) }
+    return (acc + itemBias[row]) + constant
+  }
+
+  /// Offers rows 0..<count that are not excluded to `heap`, in ascending row order; a block
+  /// whose 8 scores cannot beat the heap's worst kept score is skipped after one test.
+  func scan(
+    count: Int, request: UnsafePointer<Float>, requestSum: Float, constant: Float,
+    excluded: UnsafePointer<UInt8>, heap: inout TopKHeap
+  ) {
+    let blocks = (count + PackedCatalog.lanes - 1) / PackedCatalog.lanes
+    let request = Request(values: request, sum: requestSum, constant: constant)
+    if let codes {
+      scan(ByteColumns.self, UnsafeRawPointer(codes), blocks: blocks, count: count, request, excluded, &heap)
+    } else if let floats {
+      scan(FloatColumns.self, UnsafeRawPointer(floats), blocks: blocks, count: count, request, excluded, &heap)
+    }
+  }
+
+  /// A request's part of the score: the vector, its sum and the constant.
+  struct Request {
+    let values: UnsafePointer<Float>
+    let sum: Float
+    let constant: Float
+  }
+
+  /// The scan for one column encoding: four blocks at a time, so each broadcast request value
+  /// serves 32 items and four independent accumulators keep the adds from waiting on each other.
+  @_optimize(speed)
+  private func scan<C: PackedColumns>(
+    _: C.Type, _ values: UnsafeRawPointer, blocks: Int, count: Int, _ request: Request,
+    _ excluded: UnsafePointer<UInt8>, _ heap: inout TopKHeap
+  ) {
+    let blockBytes = width &* PackedCatalog.lanes &* C.bytesPerValue
+    var block = 0
+    while block &+ 4 <= blocks {
+      let base = values + block &* blockBytes
+      var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+      for j in 0..<width {
+        let r = SIMD8(repeating: request.values[j])
+        a0 = VectorMath.multiplyAdd(a0, r, C.load(base, j))
+        a1 = VectorMath.multiplyAdd(a1, r, C.load(base + blockBytes, j))
+        a2 = VectorMath.multiplyAdd(a2, r, C.load(base + 2 &* blockBytes, j))
+        a3 = VectorMath.multiplyAdd(a3, r, C.load(base + 3 &* blockBytes, j))
+      }
+      offer(finish(a0, block, request), block, count, excluded, &heap)
+      offer(finish(a1, block &+ 1, request), block &+ 1, count, excluded, &heap)
+      offer(finish(a2, block &+ 2, request), block &+ 2, count, excluded, &heap)
+      offer(finish(a3, block &+ 3, request), block &+ 3, count, excluded, &heap)
+      block &+= 4
+    }
+    while block < blocks {
+      let base = values + block &* blockBytes
+      var acc = SIMD8<Float>()
+      for j in 0..<width { acc = VectorMath.multiplyAdd(acc, SIMD8(repeating: request.values[j]), C.load(base, j)) }
+      offer(finish(acc, block, request), block, count, excluded, &heap)
+      block &+= 1
+    }
+  }
+
+  /// The block's scores from its dot products (see `score(row:…)` for the order of operations).
+  @inline(__always)
+  private func finish(_ dots: SIMD8<Float>, _ block: Int, _ request: Request) -> SIMD8<Float> {
+    let first = block &* PackedCatalog.lanes
+    var acc = dots
+    if let rowScale, let rowBias {
+      acc = VectorMath.multiplyAdd(acc * load8(rowScale, first), load8(rowBias, first), SIMD8(repeating: request.sum))
+    }
+    return (acc + load8(itemBias, first)) + SIMD8(repeating: request.constant)
+  }
+
+  /// Offers a block's rows below `count` that beat the heap and are not excluded: one inlined
+  /// test for the usual block that cannot, a call for the rest.
+  @inline(__always)
+  private func offer(
+    _ scores: SIMD8<Float>, _ block: Int, _ count: Int, _ excluded: UnsafePointer<UInt8>, _ heap: inout TopKHeap
+  ) {
+    if heap.isFull && !VectorMath.mayExceed(scores, heap.worstScore) { return }
+    offerLanes(scores, block, count, excluded, &heap)
+  }
+
+  @inline(never)
+  private func offerLanes(
+    _ scores: SIMD8<Float>, _ block: Int, _ count: Int, _ excluded: UnsafePointer<UInt8>, _ heap: inout TopKHeap
+  ) {
+    let first = block &* PackedCatalog.lanes
+    for lane in 0..<min(PackedCatalog.lanes, count &- first) {
+      let row = first &+ lane
+      let score = scores[lane]
+      if heap.isFull && !(score > heap.worstScore) { continue }
+      if excluded[row &>> 3] & (UInt8(1) &<< UInt8(truncatingIfNeeded: row & 7)) == 0 { heap.offer(score: score, row: row) }
+    }
+  }
+
+  @inline(__always)
+  private func load8(_ values: UnsafeMutablePointer<Float>, _ first: Int) -> SIMD8<Float> {
+    UnsafeRawPointer(values + first).load(as: SIMD8<Float>.self)
+  }
+}
+
+/// How one column of a packed block (8 lanes) is stored.
+protocol PackedColumns {
+  static var bytesPerValue: Int { get }
+  /// Column j of the block at `base`, as floats.
+  static func load(_ base: UnsafeRawPointer, _ j: Int) -> SIMD8<Float>
+}
+
+enum FloatColumns: PackedColumns {
+  static var bytesPerValue: Int { 4 }
+  @inline(__always)
+  static func load(_ base: UnsafeRawPointer, _ j: Int) -> SIMD8<Float> {
+    base.load(fromByteOffset: j &* 32, as: SIMD8<Float>.self)
+  }
+}
+
+enum ByteColumns: PackedColumns {
+  static var bytesPerValue: Int { 1 }
+  @inline(__always)
+  static func load(_ base: UnsafeRawPointer, _ j: Int) -> SIMD8<Float> {
+    VectorMath.bytesToFloats(base + j &* 8)
+  }
+}
