@@ -170,6 +170,9 @@ bench-self-test:
 DATA := data/ml-latest-small
 DEMO_OUT ?= out/demo
 DEMO_SEEDS ?= 1
+comma := ,
+# The pipeline names every file by its seed; the demo recommends from the first seed's student.
+DEMO_MODEL = $(DEMO_OUT)/two-tower-distilled-int8-seed$(firstword $(subst $(comma), ,$(DEMO_SEEDS))).rlm
 
 data: $(DATA)/ratings.csv
 
@@ -185,7 +188,7 @@ release-tool:
 
 demo: deps data release-tool lib $(BIN)/recommend
 	$(BIN)/reclite-release pipeline --data $(DATA) --out $(DEMO_OUT) --seeds $(DEMO_SEEDS)
-	$(BIN)/recommend $(DEMO_OUT)/two-tower-distilled-int8.rlm 1 10
+	$(BIN)/recommend $(DEMO_MODEL) 1 10
 
 # ---- Install ---------------------------------------------------------------
 

@@ -59,13 +59,13 @@ public struct TensorInfo: @unchecked Sendable {
   public var isConstant: Bool { bufferIndex != 0 }
   public var isSparse: Bool { sparseRowOffsets >= 0 }
 
-  /// Rows (first dimension; 1 for a scalar-per-row vector of rank 1 is not implied).
+  /// Rows: the first dimension (a rank-1 tensor's length).
   public var rows: Int { dims.0 }
   /// Values per row: the second dimension, or 1 for rank-1 tensors.
   public var width: Int { rank >= 2 ? dims.1 : 1 }
 }
 
-/// One op of the graph. Inputs are `inputCount` entries of `Graph.opInputs`
+/// One op of the graph. Inputs are `inputCount` entries of `ModelGraph.opInputs`
 /// starting at `inputStart` (-1 = absent optional input).
 public struct OpInfo: Sendable {
   public var code: OpCode = .sigmoid

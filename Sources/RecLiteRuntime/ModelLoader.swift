@@ -3,7 +3,8 @@
 // Order of checks: FlatBuffers structure and checksum (C++ shim), then the
 // semantic checks here — buffers, tensors, features, ops (types, shapes,
 // stages), signatures, catalog, memory plan. The first problem ends the load
-// with RECLITE_E_BAD_MODEL and a message that names it.
+// with RECLITE_E_BAD_MODEL (RECLITE_E_UNSUPPORTED for a newer format version,
+// op, data type or kind) and a message that names it.
 
 import CRecLiteFormat
 

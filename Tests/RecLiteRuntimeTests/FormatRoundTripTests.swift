@@ -254,7 +254,9 @@ func array<T>(_ pointer: UnsafePointer<T>?, _ count: UInt32) -> [T] {
 
   @Test func constantsAreTheHeaders() {
     #expect(ModelLoader.formatVersion == Int(RECLITE_FORMAT_VERSION))
-    // A message always fits the thread's C message buffer with its NUL, so C callers get it whole.
+    // A message always fits the C message buffers (the thread's and a session's) with its NUL,
+    // so C callers get it whole.
     #expect(Message.capacity < Int(RLF_MESSAGE_CAPACITY))
+    #expect(Message.capacity < Session.messageCapacity)
   }
 }
