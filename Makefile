@@ -106,12 +106,19 @@ check-exports: $(LIB)/libreclite.so
 	  echo "libreclite.so exports differ from reclite.h (- declared only, + exported only)"; exit 1; fi
 	@echo "libreclite.so exports exactly the $$(wc -l < $(BUILD)/declared.txt) functions of reclite.h, nothing else"
 
-# The committed flatc output must match what flatc generates from the schema.
+# The committed generated code must match what its generators make from the schema and the
+# header: flatc's C++ reader, and the Swift enums and field slots of scripts/gen-swift.py.
+SWIFT_GENERATED := Sources/RecLiteRuntime/Generated Sources/RecLiteWriter/Generated
 check-generated:
 	@tmp=$$(mktemp -d) && scripts/gen-format.sh $$tmp && \
 	if ! diff -u Sources/CRecLiteFormat/generated/reclite_generated.h $$tmp/reclite_generated.h; then \
 	  echo "generated code is stale: run scripts/gen-format.sh and commit"; rm -rf $$tmp; exit 1; fi; \
 	rm -rf $$tmp; echo "generated FlatBuffers code matches schema/reclite.fbs"
+	@tmp=$$(mktemp -d) && scripts/gen-swift.py $$tmp && \
+	for dir in $(SWIFT_GENERATED); do \
+	  if ! diff -ru $$dir $$tmp/$$dir; then \
+	    echo "generated Swift code is stale: run scripts/gen-swift.py and commit"; rm -rf $$tmp; exit 1; fi; \
+	done; rm -rf $$tmp; echo "generated Swift code matches schema/reclite.fbs and include/reclite.h"
 
 $(BIN)/recommend: examples/c/recommend.c include/reclite.h $(LIB)/libreclite.so
 	@mkdir -p $(@D)
@@ -163,6 +170,9 @@ bench-self-test:
 DATA := data/ml-latest-small
 DEMO_OUT ?= out/demo
 DEMO_SEEDS ?= 1
+comma := ,
+# The pipeline names every file by its seed; the demo recommends from the first seed's student.
+DEMO_MODEL = $(DEMO_OUT)/two-tower-distilled-int8-seed$(firstword $(subst $(comma), ,$(DEMO_SEEDS))).rlm
 
 data: $(DATA)/ratings.csv
 
@@ -178,7 +188,7 @@ release-tool:
 
 demo: deps data release-tool lib $(BIN)/recommend
 	$(BIN)/reclite-release pipeline --data $(DATA) --out $(DEMO_OUT) --seeds $(DEMO_SEEDS)
-	$(BIN)/recommend $(DEMO_OUT)/two-tower-distilled-int8.rlm 1 10
+	$(BIN)/recommend $(DEMO_MODEL) 1 10
 
 # ---- Install ---------------------------------------------------------------
 

@@ -59,65 +59,13 @@ public struct TensorInfo: @unchecked Sendable {
   public var isConstant: Bool { bufferIndex != 0 }
   public var isSparse: Bool { sparseRowOffsets >= 0 }
 
-  /// Rows (first dimension; 1 for a scalar-per-row vector of rank 1 is not implied).
+  /// Rows: the first dimension (a rank-1 tensor's length).
   public var rows: Int { dims.0 }
   /// Values per row: the second dimension, or 1 for rank-1 tensors.
   public var width: Int { rank >= 2 ? dims.1 : 1 }
 }
 
-/// Mirrors `reclite.fb.OpCode`.
-public enum OpCode: UInt8, Sendable {
-  case embeddingLookup = 0
-  case embeddingBag = 1
-  case dense = 2
-  case concat = 3
-  case add = 4
-  case mul = 5
-  case dot = 6
-  case fmInteraction = 7
-  case sigmoid = 8
-  case topK = 9
-
-  public var name: StaticString {
-    switch self {
-    case .embeddingLookup: return "EMBEDDING_LOOKUP"
-    case .embeddingBag: return "EMBEDDING_BAG"
-    case .dense: return "DENSE"
-    case .concat: return "CONCAT"
-    case .add: return "ADD"
-    case .mul: return "MUL"
-    case .dot: return "DOT"
-    case .fmInteraction: return "FM_INTERACTION"
-    case .sigmoid: return "SIGMOID"
-    case .topK: return "TOP_K"
-    }
-  }
-}
-
-/// Mirrors `reclite.fb.Activation`.
-public enum Activation: Int8, Sendable {
-  case none = 0
-  case relu = 1
-  case sigmoid = 2
-
-  public var name: StaticString {
-    switch self {
-    case .none: return "none"
-    case .relu: return "relu"
-    case .sigmoid: return "sigmoid"
-    }
-  }
-}
-
-/// Mirrors `reclite.fb.BagMode`.
-public enum BagMode: Int8, Sendable {
-  case sum = 0
-  case mean = 1
-
-  public var name: StaticString { self == .sum ? "sum" : "mean" }
-}
-
-/// One op of the graph. Inputs are `inputCount` entries of `Graph.opInputs`
+/// One op of the graph. Inputs are `inputCount` entries of `ModelGraph.opInputs`
 /// starting at `inputStart` (-1 = absent optional input).
 public struct OpInfo: Sendable {
   public var code: OpCode = .sigmoid
@@ -130,21 +78,6 @@ public struct OpInfo: Sendable {
   public var stage: Stage = .request
 
   public init() {}
-}
-
-/// Mirrors `reclite.fb.FeatureKind`.
-public enum FeatureKind: Int8, Sendable {
-  case user = 0
-  case item = 1
-  case context = 2
-
-  public var name: StaticString {
-    switch self {
-    case .user: return "user"
-    case .item: return "item"
-    case .context: return "context"
-    }
-  }
 }
 
 /// Maps raw request values to table rows.

@@ -144,7 +144,7 @@ extension StringRef {
 /// The library's version, as include/reclite.h defines it (read through the format shim, so
 /// the header stays its only source).
 public enum Version {
-  /// "0.2.0": static, NUL-terminated.
+  /// `RECLITE_VERSION_STRING`: static, NUL-terminated.
   public static var cString: UnsafePointer<CChar> { rlf_version_string() }
   /// MAJOR·10000 + MINOR·100 + PATCH.
   public static var number: UInt32 { rlf_version_number() }

@@ -12,17 +12,6 @@ public struct CatalogInfo: @unchecked Sendable {
   public init() {}
 }
 
-/// What the numbers `score` and `recommend` return mean. Mirrors `reclite_score_kind`.
-public enum ScoreKind: UInt32, Sendable {
-  /// Higher ranks first; no probability meaning.
-  case raw = 0
-  /// The model's probability is σ(score). The runtime returns the logit, not σ(logit): in
-  /// float32 σ rounds to exactly 1 above ≈ 16.6, which would tie the best items.
-  case logit = 1
-
-  public var name: StaticString { self == .raw ? "raw" : "logit" }
-}
-
 /// A verified model graph. Built by `ModelLoader`; immutable afterwards.
 public struct ModelGraph: @unchecked Sendable {
   public var formatVersion: UInt32 = 0

@@ -266,16 +266,11 @@ extension ModelLoader {
         throw RecLiteError(
           .badModel, "\(opLabel(index)): feature \(feature.name) reaches row \(reachable - 1), bag offsets cover \(offsets.count - 1)")
       }
-      guard offsets[0] == 0 && Int(offsets[offsets.count - 1]) == values.count else {
-        throw RecLiteError(.badModel, "\(opLabel(index)): bag offsets must run from 0 to \(values.count)")
-      }
-      for r in 0..<(offsets.count - 1) where offsets[r] > offsets[r + 1] {
-        throw RecLiteError(.badModel, "\(opLabel(index)): bag offsets decrease at row \(r)")
-      }
       let rows = logicalRows(tableIndex)
-      for (i, value) in values.enumerated() where value < 0 || Int(value) >= rows {
-        throw RecLiteError(.badModel, "\(opLabel(index)): bag value \(i) is row \(value), \(tensorLabel(tableIndex)) has \(rows)")
-      }
+      let table = tensorLabel(tableIndex)
+      try checkCompressedRows(
+        opLabel(index), offsets, "bag offsets", values: values, below: rows,
+        outOfRange: { i, value in "bag value \(i) is row \(value), \(table) has \(rows)" })
     }
     return (graph.tensors[idsIndex].stage, table.dims.1)
   }

@@ -54,7 +54,7 @@ extension ModelLoader {
       else {
         throw RecLiteError(.badModel, "\(tensorLabel(index)): activation shape [\(first), \(second)] must be [-1 or 1, width ≥ 1]")
       }
-      guard raw.quant_kind == 0 && raw.has_sparsity == 0 && raw.row_remap < 0 else {
+      guard raw.quant_kind == QuantizationKind.none.rawValue && raw.has_sparsity == 0 && raw.row_remap < 0 else {
         throw RecLiteError(.badModel, "\(tensorLabel(index)): an activation cannot be quantized, sparse or remapped")
       }
     }
@@ -220,21 +220,35 @@ extension ModelLoader {
     guard offsets.count == tensor.dims.0 + 1 else {
       throw RecLiteError(.badModel, "\(tensorLabel(index)): \(offsets.count) row offsets for \(tensor.dims.0) rows")
     }
+    let width = tensor.dims.1
+    try checkCompressedRows(
+      tensorLabel(index), offsets, "row offsets", values: columns, below: width,
+      outOfRange: { i, column in "nonzero \(i) has column \(column), width is \(width)" })
     let nonzeros = columns.count
-    guard offsets[0] == 0 && Int(offsets[offsets.count - 1]) == nonzeros else {
-      throw RecLiteError(.badModel, "\(tensorLabel(index)): row offsets must run from 0 to \(nonzeros)")
-    }
-    for r in 0..<tensor.dims.0 where offsets[r] > offsets[r + 1] {
-      throw RecLiteError(.badModel, "\(tensorLabel(index)): row offsets decrease at row \(r)")
-    }
-    for (i, column) in columns.enumerated() where column < 0 || Int(column) >= tensor.dims.1 {
-      throw RecLiteError(.badModel, "\(tensorLabel(index)): nonzero \(i) has column \(column), width is \(tensor.dims.1)")
-    }
     let expected = tensor.type.byteCount(elements: nonzeros)
     guard expected == tensor.byteCount else {
       throw RecLiteError(.badModel, "\(tensorLabel(index)): holds \(tensor.byteCount) bytes for \(nonzeros) nonzeros, needs \(expected)")
     }
     try checkFinite(index, tensor)
+  }
+
+  /// Compressed rows (CSR): `offsets` runs from 0 to `values.count` without decreasing, so row
+  /// r owns `values[offsets[r] ..< offsets[r + 1]]`, and every value lies in `0 ..< limit`.
+  /// Sparse weights (row offsets, column indices) and embedding bags (bag offsets, table rows)
+  /// share it; `outOfRange` words the message for a bad value.
+  func checkCompressedRows(
+    _ owner: Message, _ offsets: UnsafeBufferPointer<Int32>, _ offsetsName: StaticString,
+    values: UnsafeBufferPointer<Int32>, below limit: Int, outOfRange: (Int, Int32) -> Message
+  ) throws(RecLiteError) {
+    guard let first = offsets.first, let last = offsets.last, first == 0 && Int(last) == values.count else {
+      throw RecLiteError(.badModel, "\(owner): \(offsetsName) must run from 0 to \(values.count)")
+    }
+    for r in 0..<(offsets.count - 1) where offsets[r] > offsets[r + 1] {
+      throw RecLiteError(.badModel, "\(owner): \(offsetsName) decrease at row \(r)")
+    }
+    for (i, value) in values.enumerated() where value < 0 || Int(value) >= limit {
+      throw RecLiteError(.badModel, "\(owner): \(outOfRange(i, value))")
+    }
   }
 
   private func checkRowRemap(_ index: Int, _ tensor: TensorInfo) throws(RecLiteError) {

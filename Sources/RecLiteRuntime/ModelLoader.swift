@@ -3,7 +3,8 @@
 // Order of checks: FlatBuffers structure and checksum (C++ shim), then the
 // semantic checks here — buffers, tensors, features, ops (types, shapes,
 // stages), signatures, catalog, memory plan. The first problem ends the load
-// with RECLITE_E_BAD_MODEL and a message that names it.
+// with RECLITE_E_BAD_MODEL (RECLITE_E_UNSUPPORTED for a newer format version,
+// op, data type or kind) and a message that names it.
 
 import CRecLiteFormat
 
@@ -49,7 +50,7 @@ public struct ModelLoader {
     case RLF_VERIFY_TOO_SHORT:
       throw RecLiteError(.badModel, "file is \(length) bytes, too short to be a RecLite model")
     case RLF_VERIFY_BAD_IDENTIFIER:
-      throw RecLiteError(.badModel, "not a RecLite model: file identifier is not \"RLM1\"")
+      throw RecLiteError(.badModel, "not a RecLite model: file identifier is not \"\(FileFormat.identifier)\"")
     case RLF_VERIFY_NO_CHECKSUM:
       throw RecLiteError(.badModel, "model has no checksum")
     case RLF_VERIFY_BAD_CHECKSUM:
@@ -108,7 +109,7 @@ public struct ModelLoader {
   }
 
   /// Newest format version this runtime reads (RECLITE_FORMAT_VERSION).
-  public static let formatVersion = 1
+  public static let formatVersion = HeaderConstants.formatVersion
   static let maxTensors: UInt32 = 65_536
   static let maxOps: UInt32 = 65_536
   /// Largest batch a plan may use; bounds arena sizes.

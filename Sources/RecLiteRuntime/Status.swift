@@ -1,36 +1,10 @@
-// Errors of the runtime: a stable status code plus a one-line message.
+// Errors of the runtime: a stable status code (`Status`, generated from
+// include/reclite.h into Generated/APIEnums.swift) plus a one-line message.
 //
 // Embedded-clean: messages are built in fixed inline storage from StaticString
 // literals and integers through string interpolation, so reporting an error
-// never allocates and never needs String.
-
-/// Mirrors `reclite_status` in include/reclite.h (same raw values).
-public enum Status: Int32, Sendable {
-  case ok = 0
-  case invalidArgument = 1
-  case structSize = 2
-  case badModel = 10
-  case unsupported = 11
-  case io = 20
-  case noMemory = 21
-  case arenaTooSmall = 22
-  case internalError = 30
-
-  /// The C enumerator's name, as `reclite_status_name` returns it.
-  public var name: StaticString {
-    switch self {
-    case .ok: return "RECLITE_OK"
-    case .invalidArgument: return "RECLITE_E_INVALID_ARGUMENT"
-    case .structSize: return "RECLITE_E_STRUCT_SIZE"
-    case .badModel: return "RECLITE_E_BAD_MODEL"
-    case .unsupported: return "RECLITE_E_UNSUPPORTED"
-    case .io: return "RECLITE_E_IO"
-    case .noMemory: return "RECLITE_E_NO_MEMORY"
-    case .arenaTooSmall: return "RECLITE_E_ARENA_TOO_SMALL"
-    case .internalError: return "RECLITE_E_INTERNAL"
-    }
-  }
-}
+// never allocates and never needs String. Only `description` (for host code
+// that prints a message or a model string) makes a String.
 
 /// A failure: what kind, and a message naming the first problem.
 public struct RecLiteError: Error, Sendable {
@@ -156,6 +130,13 @@ public struct Message: ExpressibleByStringInterpolation, Sendable {
   }
 }
 
+/// The text as a String (invalid UTF-8 repaired), for host programs and tests that print it.
+extension Message: CustomStringConvertible {
+  public var description: String {
+    withBytes { String(decoding: $0, as: UTF8.self) }
+  }
+}
+
 /// Bytes of a string stored in the model (UTF-8, not owned). Valid while the model lives.
 public struct StringRef: @unchecked Sendable {
   public let base: UnsafePointer<UInt8>?
@@ -186,5 +167,13 @@ public struct StringRef: @unchecked Sendable {
     let other = literal.utf8Start
     for i in 0..<count where base?[i] != other[i] { return false }
     return true
+  }
+}
+
+/// The model's string as a String (invalid UTF-8 repaired), for host programs and tests.
+extension StringRef: CustomStringConvertible {
+  public var description: String {
+    guard let base else { return "" }
+    return String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
   }
 }

@@ -9,7 +9,8 @@
 // and per candidate
 //   h1 = relu(a_u + W1[:, item block] · x_i + b1)      x_i = [v_i, v_g, v_y]
 //   logit = rest of the MLP(h1) + FM + w_u + C[i]       C[i] = w_i + w_g + w_y + b (a precomputed table)
-// With item precomputation the candidate part shrinks to table lookups:
+// With item precomputation (RecLiteTrain's DeepFMItemPrecompute, which the
+// training-side scorer uses too) the candidate part shrinks to table lookups:
 //   P[i] = W1[:, item block]·x_i + b1,  S[i] = v_i + v_g + v_y,  FM = ⟨v_u, S[i]⟩ + C[i]
 // (FM(u, i, g, y) = ⟨u, i + g + y⟩ + FM(i, g, y), folded into C), so the
 // first layer costs one add per hidden unit per candidate instead of 3·dim MACs.
@@ -34,13 +35,6 @@ public enum DeepFMExport {
         + (precompute ? ", item side precomputed" : ""))
     let (user, item) = m.idFeatures(context.dataset)
     let items = model.itemCount + 1  // with the OOV row
-    let rows = (0..<Int32(items)).map { $0 }
-    let fields = ItemFields.embed(
-      item: model.itemEmbedding, genre: model.genreEmbedding, year: model.yearEmbedding, dim: d,
-      features: model.features, rows: rows)
-    let itemBlock = Dense(
-      inputs: 3 * d, outputs: first.outputs, weight: columns(first.weight, of: first.inputs, from: d, count: 3 * d),
-      bias: first.bias)
 
     // Once per request.
     let userVector = m.embeddingLookup(
@@ -49,32 +43,29 @@ public enum DeepFMExport {
       "user_linear", table: m.constant("user_linear_table", floats: model.userLinear, shape: [model.userCount + 1, 1]), ids: user)
     let userBlock = m.dense(
       "first_layer_user", userVector,
-      weight: m.weight("first_layer_user.weight", columns(first.weight, of: first.inputs, from: 0, count: d), outputs: first.outputs, inputs: d, options.weights),
+      weight: m.weight("first_layer_user.weight", model.firstLayerUserBlock, outputs: first.outputs, inputs: d, options.weights),
       bias: nil)
 
     // Per candidate: the item block of the first layer, and the FM term.
-    var constants = itemConstants(model, rows: rows)
+    let constants: [Float]
     let itemPart: TensorRef
     let fm: TensorRef
     if precompute {
-      var table = [Float](repeating: 0, count: items * first.outputs)
-      itemBlock.forward(fields, batch: items, into: &table)
-      var sums = [Float](repeating: 0, count: items * d)
-      for r in 0..<items {
-        for j in 0..<d { sums[r * d + j] = fields[r * 3 * d + j] + fields[r * 3 * d + d + j] + fields[r * 3 * d + 2 * d + j] }
-      }
-      var itemFM = [Float](repeating: 0, count: items)
-      FMInteraction.forward(fields, stride: 3 * d, offset: 0, fields: 3, dim: d, count: items, into: &itemFM)
-      for r in 0..<items { constants[r] += itemFM[r] }
+      let precomputed = DeepFMItemPrecompute(model, rows: items)
+      constants = precomputed.constants
       itemPart = m.embeddingLookup(
-        "first_layer_item", table: m.table("first_layer_item_table", table, rows: items, width: first.outputs, options.tables), ids: item)
+        "first_layer_item",
+        table: m.table("first_layer_item_table", precomputed.firstLayer, rows: items, width: first.outputs, options.tables),
+        ids: item)
       let fieldSums = m.embeddingLookup(
-        "item_field_sum", table: m.table("item_field_sum_table", sums, rows: items, width: d, options.tables), ids: item)
+        "item_field_sum", table: m.table("item_field_sum_table", precomputed.fieldSums, rows: items, width: d, options.tables),
+        ids: item)
       fm = m.dot("fm", userVector, fieldSums)
     } else {
+      constants = model.itemLinearTerms(rows: items)
       let (itemVector, genreVector, yearVector) = itemInputs(m, model, item: item, options: options)
       let x = m.concat("item_fields", [itemVector, genreVector, yearVector])
-      itemPart = m.dense("first_layer_item", x, layer: itemBlock, activation: .none, options.weights)
+      itemPart = m.dense("first_layer_item", x, layer: model.firstLayerItemBlock, activation: .none, options.weights)
       fm = m.fmInteraction("fm", [userVector, itemVector, genreVector, yearVector])
     }
     var h = m.add("mlp0", userBlock, itemPart, activation: model.mlp.count > 1 ? .relu : .none)
@@ -97,13 +88,6 @@ public enum DeepFMExport {
     return m
   }
 
-  /// C[i] = w_i + mean genre w + w_year + global bias, for every item row.
-  static func itemConstants(_ model: DeepFM, rows: [Int32]) -> [Float] {
-    let linear = ItemFields.embed(
-      item: model.itemLinear, genre: model.genreLinear, year: model.yearLinear, dim: 1, features: model.features, rows: rows)
-    return rows.indices.map { r in linear[3 * r] + linear[3 * r + 1] + linear[3 * r + 2] + model.globalBias[0] }
-  }
-
   /// Item, mean-genre and year embeddings of the candidates, looked up in the graph.
   static func itemInputs(
     _ m: ModelBuilder, _ model: DeepFM, item: FeatureRef, options: ExportOptions
@@ -120,14 +104,5 @@ public enum DeepFMExport {
       "year_embedding", table: m.table("year_table", model.yearEmbedding, rows: model.yearRows, width: d, options.tables),
       ids: item, offsets: (0...Int32(features.yearBucket.count)).map { $0 }, values: features.yearBucket, mode: .sum)
     return (itemVector, genreVector, yearVector)
-  }
-
-  /// Columns `from ..< from + count` of a row-major [rows][width] matrix.
-  static func columns(_ matrix: [Float], of width: Int, from start: Int, count: Int) -> [Float] {
-    let rows = matrix.count / width
-    var out = [Float]()
-    out.reserveCapacity(rows * count)
-    for r in 0..<rows { out.append(contentsOf: matrix[(r * width + start)..<(r * width + start + count)]) }
-    return out
   }
 }

@@ -7,11 +7,9 @@ import RecLiteWriter
 public struct ExportOptions: Sendable, Codable, Equatable {
   /// Embedding tables and the precomputed item-side tables.
   public enum Tables: String, Sendable, Codable, CaseIterable {
-    case float32, float16
+    case float32
     /// Row-wise uint8 codes with a float32 scale and bias per row.
     case int8
-    /// Row-wise uint4 codes with a float16 scale and bias per row.
-    case int4
   }
 
   /// Dense layer weights.
@@ -34,14 +32,11 @@ public struct ExportOptions: Sendable, Codable, Equatable {
   public var tables: Tables
   public var weights: Weights
   public var precompute: ItemPrecompute
-  /// Candidates the runtime scores per chunk.
-  public var maxBatch: Int
 
-  public init(tables: Tables = .float32, weights: Weights = .float32, precompute: ItemPrecompute = .auto, maxBatch: Int = 256) {
+  public init(tables: Tables = .float32, weights: Weights = .float32, precompute: ItemPrecompute = .auto) {
     self.tables = tables
     self.weights = weights
     self.precompute = precompute
-    self.maxBatch = maxBatch
   }
 
   /// Bit-for-bit the trained float32 parameters.
@@ -49,13 +44,12 @@ public struct ExportOptions: Sendable, Codable, Equatable {
   /// int8 tables and weights: about a quarter of the float32 size.
   public static let int8 = ExportOptions(tables: .int8, weights: .int8)
 
-  /// Short label for reports ("f32", "int8", "int4+int8").
+  /// Short label for reports and file names: "f32" or "int8" when tables and weights agree,
+  /// otherwise tables then weights ("int8-f32"). Only letters, digits and dashes.
   public var label: String {
-    switch (tables, weights) {
-    case (.float32, .float32): return "f32"
-    case (.int8, .int8): return "int8"
-    default: return "\(tables.rawValue) tables, \(weights.rawValue) weights"
-    }
+    func short(_ raw: String) -> String { raw == "float32" ? "f32" : raw }
+    let (t, w) = (short(tables.rawValue), short(weights.rawValue))
+    return t == w ? t : "\(t)-\(w)"
   }
 }
 
@@ -66,16 +60,13 @@ extension ModelBuilder {
   func table(_ name: String, _ values: [Float], rows: Int, width: Int, _ encoding: ExportOptions.Tables) -> TensorRef {
     precondition(values.count == rows * width, "\(name): \(values.count) values for [\(rows), \(width)]")
     let shape = [rows, width]
-    let bits = encoding == .int8 ? 8 : 4
-    let shrinks = RowWiseLayout.rowBytes(type: bits == 8 ? .uint8 : .uint4, width: width) < width * 4
+    let shrinks = RowWiseLayout.rowBytes(type: .uint8, width: width) < width * 4
     switch encoding {
-    case .int8 where shrinks, .int4 where shrinks:
+    case .int8 where shrinks:
       return constant(
-        name, type: bits == 8 ? .uint8 : .uint4, shape: shape,
-        bytes: Quantize.rowWise(values, rows: rows, width: width, bits: bits), quantization: .rowWise)
-    case .float16:
-      return constant(name, type: .float16, shape: shape, bytes: Quantize.float16(values))
-    default:
+        name, type: .uint8, shape: shape, bytes: Quantize.rowWise(values, rows: rows, width: width, bits: 8),
+        quantization: .rowWise)
+    case .int8, .float32:
       return constant(name, floats: values, shape: shape)
     }
   }

@@ -36,7 +36,7 @@ public enum ModelExport {
   public static func write(
     _ builder: ModelBuilder, options: ExportOptions, to file: URL, dataset: Dataset
   ) throws -> (bytes: Int, scorer: RuntimeScorer) {
-    let bytes = try builder.serialize(maxBatch: options.maxBatch)
+    let bytes = try builder.serialize()
     try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
     try AtomicFile.write(Data(bytes), to: file)
     return (bytes.count, try RuntimeScorer(bytes: bytes, userIds: dataset.userIds, itemIds: dataset.itemIds))

@@ -40,7 +40,7 @@ public enum PipelineRun {
     ]
     let deployment = try RuntimeDeployment(
       directory: output, compressed: Dictionary(uniqueKeysWithValues: compressedModels.map { ($0, [ExportOptions.int8]) }),
-      provenance: provenance, evaluation: config.evaluation, seedCount: config.seeds.count)
+      provenance: provenance, evaluation: config.evaluation)
     let result = try runPipeline(config, deployment: deployment)
     let rows = summaryRows(result.report, deployment.deployed)
     var results: [String: String] = [:]

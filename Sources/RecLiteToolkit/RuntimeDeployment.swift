@@ -28,44 +28,38 @@ public final class RuntimeDeployment: ModelDeployment {
   public let compressed: [String: [ExportOptions]]
   public let provenance: [String: String]
   public let evaluation: EvaluationOptions
-  /// Users timed per model.
-  public let latencyRequests: Int
-  public let seedCount: Int
   public private(set) var deployed: [DeployedModel] = []
   /// Builders of the written files, kept to add the final metrics to their metadata.
-  private var builders: [String: (builder: ModelBuilder, options: ExportOptions)] = [:]
+  private var builders: [String: ModelBuilder] = [:]
+  /// Users timed per model.
+  static let latencyRequests = 200
 
   public init(
-    directory: URL, compressed: [String: [ExportOptions]], provenance: [String: String],
-    evaluation: EvaluationOptions, latencyRequests: Int = 200, seedCount: Int
+    directory: URL, compressed: [String: [ExportOptions]], provenance: [String: String], evaluation: EvaluationOptions
   ) throws {
     self.directory = directory
     self.compressed = compressed
     self.provenance = provenance
     self.evaluation = evaluation
-    self.latencyRequests = latencyRequests
-    self.seedCount = seedCount
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
   }
 
-  /// File name of a model: "student-distilled.rlm", "student-distilled-int8.rlm", with "-seed2" when several seeds run.
-  public func fileName(_ name: String, seed: UInt64, options: ExportOptions) -> String {
-    var base = name
-    if options != .exact { base += "-" + options.label }
-    if seedCount > 1 { base += "-seed\(seed)" }
-    return base + ".rlm"
+  /// File name of a model, the same whatever the number of seeds: the name, the encoding unless
+  /// exact, the seed — "student-distilled-seed1.rlm", "two-tower-distilled-int8-seed2.rlm".
+  public static func fileName(_ name: String, seed: UInt64, options: ExportOptions) -> String {
+    name + (options == .exact ? "" : "-" + options.label) + "-seed\(seed).rlm"
   }
 
   public func deploy(_ model: TrainedModel, name: String, seed: UInt64, dataset: Dataset, split: Split) throws -> any Scorer {
     let context = ModelExport.context(for: model, name: name, seed: seed, dataset: dataset, split: split, provenance: provenance)
-    let users = (0..<min(latencyRequests, dataset.userCount)).map { $0 }
+    let users = (0..<min(Self.latencyRequests, dataset.userCount)).map { $0 }
     let timedUsers = users.map { dataset.userIds[$0] }
     let exclusions = users.map { u in split.train.items[split.train.offsets[u]..<split.train.offsets[u + 1]].map { dataset.itemIds[Int($0)] } }
 
     var primary: (any Scorer)? = nil
     for options in [ExportOptions.exact] + (compressed[name] ?? []) {
       let builder = ModelExport.builder(model, context: context, options: options)
-      let file = directory.appendingPathComponent(fileName(name, seed: seed, options: options))
+      let file = directory.appendingPathComponent(Self.fileName(name, seed: seed, options: options))
       let (bytes, scorer) = try ModelExport.write(builder, options: options, to: file, dataset: dataset)
       let latency = try RecommendLatency.measure(scorer.model, users: timedUsers, exclude: exclusions, budgetSeconds: 3)
       var test: EvaluationResult? = nil
@@ -79,7 +73,7 @@ public final class RuntimeDeployment: ModelDeployment {
       deployed.append(DeployedModel(
         name: name, seed: seed, encoding: options.label, path: file.path, fileBytes: bytes,
         arenaBytes: scorer.model.arenaBytes, parameters: model.parameterCount, latency: latency, test: test))
-      builders[file.path] = (builder, options)
+      builders[file.path] = builder
     }
     guard let primary else { throw ModelWriterError("internal: no float32 export of \(name)") }
     return primary
@@ -88,9 +82,9 @@ public final class RuntimeDeployment: ModelDeployment {
   /// Rewrites every file with the run's results in its metadata (weights unchanged, so the
   /// evaluated numbers still describe it).
   public func recordResults(_ results: [String: String]) throws {
-    for (path, entry) in builders {
-      for (key, value) in results { entry.builder.metadata(key, value) }
-      let bytes = try entry.builder.serialize(maxBatch: entry.options.maxBatch)
+    for (path, builder) in builders {
+      for (key, value) in results { builder.metadata(key, value) }
+      let bytes = try builder.serialize()
       try AtomicFile.write(Data(bytes), to: URL(fileURLWithPath: path))
       if let index = deployed.firstIndex(where: { $0.path == path }) { deployed[index].fileBytes = bytes.count }
     }

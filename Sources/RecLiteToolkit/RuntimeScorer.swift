@@ -67,7 +67,7 @@ public struct RecommendLatency: Sendable, Codable {
   public var p99Microseconds: Double
   public var requests: Int
 
-  /// Times top-`k` for each user, excluding the items in `exclude[user]`, after a warm-up
+  /// Times top-`k` for each user, excluding the items in `exclude[i]` for `users[i]`, after a warm-up
   /// request; stops early once `budgetSeconds` of requests were timed (slow models).
   public static func measure(
     _ model: RecLiteRuntime.Model, users: [Int64], exclude: [[Int64]], k: Int = 10, budgetSeconds: Double = .infinity

@@ -45,8 +45,9 @@ public struct Dataset: Sendable {
   }
 
   /// Builds the dataset. Items that have metadata but no interaction are not in the catalog;
-  /// items with interactions but no metadata get no genres and an unknown year.
-  public init(_ raw: RawData, yearBucketWidth: Int = 5) throws {
+  /// items with interactions but no metadata get no genres and an unknown year (years fall in
+  /// five-year buckets).
+  public init(_ raw: RawData) throws {
     guard !raw.interactions.isEmpty else {
       throw DataFileError(path: raw.source, line: 0, message: "no interactions")
     }
@@ -86,7 +87,7 @@ public struct Dataset: Sendable {
     itemYears = metadata.map(\.year)
     genreNames = Array(Set(metadata.flatMap(\.genres))).sorted()
     let genreIndex = Dictionary(uniqueKeysWithValues: genreNames.enumerated().map { ($1, $0) })
-    yearBuckets = YearBuckets(years: metadata.compactMap(\.year), width: yearBucketWidth)
+    yearBuckets = YearBuckets(years: metadata.compactMap(\.year), width: 5)
 
     var offsets: [Int32] = [0], rows: [Int32] = [], buckets: [Int32] = []
     for item in metadata {

@@ -52,7 +52,7 @@ public struct DeepFM: TrainableModel {
   public var genreRows: Int { features.genreCount + 1 }
   public var yearRows: Int { features.yearBucketCount + 1 }
 
-  /// Embeddings ~ N(0, 0.01²)·scale (small so the FM term starts near zero), linear terms zero,
+  /// Embeddings ~ N(0, 0.05²) (small so the FM term starts near zero), linear terms zero,
   /// MLP He-normal, all from `seed`.
   public init(config: DeepFMConfig, userCount: Int, itemCount: Int, features: ItemFeatures, seed: UInt64) {
     self.config = config
@@ -61,11 +61,8 @@ public struct DeepFM: TrainableModel {
     self.features = features
     var random = SeededRandom(seed: seed, stream: 0xDEE9)
     let d = config.dim
-    func table(_ rows: Int) -> [Float] { (0..<(rows * d)).map { _ in random.normal() * 0.05 } }
-    userEmbedding = table(userCount + 1)
-    itemEmbedding = table(itemCount + 1)
-    genreEmbedding = table(features.genreCount + 1)
-    yearEmbedding = table(features.yearBucketCount + 1)
+    (userEmbedding, itemEmbedding, genreEmbedding, yearEmbedding) = FieldTables.random(
+      userCount: userCount, itemCount: itemCount, features: features, width: d, std: 0.05, random: &random)
     userLinear = [Float](repeating: 0, count: userCount + 1)
     itemLinear = [Float](repeating: 0, count: itemCount + 1)
     genreLinear = [Float](repeating: 0, count: features.genreCount + 1)
@@ -83,11 +80,10 @@ public struct DeepFM: TrainableModel {
 
   public var parameterSlots: [ParameterSlot<DeepFM>] {
     let d = dim
-    var slots: [ParameterSlot<DeepFM>] = [
-      .init(name: "user_embedding", shape: [userCount + 1, d], path: \.userEmbedding, sparseRowWidth: d, decays: true),
-      .init(name: "item_embedding", shape: [itemCount + 1, d], path: \.itemEmbedding, sparseRowWidth: d, decays: true),
-      .init(name: "genre_embedding", shape: [genreRows, d], path: \.genreEmbedding, sparseRowWidth: d, decays: true),
-      .init(name: "year_embedding", shape: [yearRows, d], path: \.yearEmbedding, sparseRowWidth: d, decays: true),
+    var slots = FieldTables.slots(
+      \DeepFM.userEmbedding, \.itemEmbedding, \.genreEmbedding, \.yearEmbedding, userCount: userCount, itemCount: itemCount,
+      features: features, width: d)
+    slots += [
       .init(name: "user_linear", shape: [userCount + 1], path: \.userLinear, sparseRowWidth: 1, decays: true),
       .init(name: "item_linear", shape: [itemCount + 1], path: \.itemLinear, sparseRowWidth: 1, decays: true),
       .init(name: "genre_linear", shape: [genreRows], path: \.genreLinear, sparseRowWidth: 1, decays: true),
@@ -99,14 +95,6 @@ public struct DeepFM: TrainableModel {
       slots.append(.init(name: "mlp\(l)_bias", shape: [layer.outputs], path: \.mlp[l].bias, sparseRowWidth: nil, decays: false))
     }
     return slots
-  }
-
-  public var zeroed: DeepFM {
-    var copy = self
-    for slot in parameterSlots {
-      copy[keyPath: slot.path] = [Float](repeating: 0, count: slot.count)
-    }
-    return copy
   }
 
   // Slot indices used by backward to record touched rows (order of `parameterSlots`).

@@ -8,7 +8,8 @@ public struct Dense: Sendable, Equatable {
   /// `[outputs]`.
   public var bias: [Float]
 
-  /// He-normal initialisation (std √(2/in)), suited to the ReLU layers it feeds; zero bias.
+  /// Normal initialisation with std √(gain/in): He-normal with the default gain 2, suited to the
+  /// ReLU layers it feeds; gain 1 for a last layer that feeds no ReLU. Zero bias.
   public init(inputs: Int, outputs: Int, random: inout SeededRandom, gain: Float = 2) {
     self.inputs = inputs
     self.outputs = outputs

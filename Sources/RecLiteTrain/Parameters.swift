@@ -36,6 +36,13 @@ public protocol TrainableModel: Sendable {
 }
 
 extension TrainableModel {
+  /// Every slot set to zeros; everything else (shapes, frozen parts) kept.
+  public var zeroed: Self {
+    var copy = self
+    for slot in parameterSlots { copy[keyPath: slot.path] = [Float](repeating: 0, count: slot.count) }
+    return copy
+  }
+
   /// Total number of trainable scalars.
   public var trainableParameterCount: Int { parameterSlots.reduce(0) { $0 + $1.count } }
   public var parameterCount: Int { trainableParameterCount }
@@ -52,9 +59,9 @@ extension TrainableModel {
 /// gradient (coupled), for embeddings only on touched rows.
 public struct AdamOptimizer<Model: TrainableModel> {
   public var learningRate: Float
-  public var beta1: Float = 0.9
-  public var beta2: Float = 0.999
-  public var epsilon: Float = 1e-8
+  public let beta1: Float = 0.9
+  public let beta2: Float = 0.999
+  public let epsilon: Float = 1e-8
   public var l2: Float
   private var first: [[Float]]
   private var second: [[Float]]

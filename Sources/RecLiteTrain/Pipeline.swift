@@ -24,7 +24,6 @@ public enum DataSource: Sendable, Codable, Equatable {
 public struct PipelineConfig: Sendable, Codable {
   public var data: DataSource
   public var minRating: Double?
-  public var yearBucketWidth: Int = 5
   public var seeds: [UInt64] = [1]
   public var teacher: DeepFMConfig = .teacher
   public var teacherTraining = PipelineDefaults.teacherTraining
@@ -170,12 +169,12 @@ public protocol ModelDeployment: AnyObject {
 /// Runs the whole chain: load → split → teacher → students with and without distillation →
 /// evaluation of everything (the popularity and ALS baselines included) on validation and test,
 /// for every seed.
-/// Distillation always uses the in-memory teacher's logits.
+/// Distillation uses the in-memory teacher's logits, or with `teacherScoresPath` the file's.
 public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? = nil) throws -> PipelineResult {
   let started = DispatchTime.now()
   let log = ProgressBar(label: "pipeline", enabled: config.progress)
   let raw = try config.data.load(minRating: config.minRating)
-  let dataset = try Dataset(raw, yearBucketWidth: config.yearBucketWidth)
+  let dataset = try Dataset(raw)
   let split = Split(dataset)
   let fileTeacher = try config.teacherScoresPath.map { try FileTeacherScores(path: $0, dataset: dataset) }
   let loadSeconds = secondsSince(started)

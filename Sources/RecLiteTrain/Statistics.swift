@@ -31,12 +31,13 @@ public struct PairedComparison: Sendable, Codable, Equatable {
   public var losses: Int
   public var ties: Int
 
-  public init(a: [Double], b: [Double], resamples: Int = 2000, confidence: Double = 0.95, seed: UInt64 = 7) {
+  /// The interval is the 95% percentile interval of `resamples` bootstrap means.
+  public init(a: [Double], b: [Double], resamples: Int = 2000, seed: UInt64 = 7) {
     precondition(a.count == b.count, "paired comparison needs the same users")
     let diffs = zip(a, b).map { $0 - $1 }
     let n = diffs.count
     users = n
-    self.confidence = confidence
+    confidence = 0.95
     meanDifference = n > 0 ? diffs.reduce(0, +) / Double(n) : .nan
     wins = diffs.filter { $0 > 0 }.count
     losses = diffs.filter { $0 < 0 }.count

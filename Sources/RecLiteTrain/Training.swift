@@ -15,16 +15,6 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
   /// them on a noisy validation score.
   public var validateFrom: Int
   public var seed: UInt64
-  /// Negatives are drawn with probability ∝ (train count + 1)^negativeExponent among the user's
-  /// unseen items: 0 is uniform, 1 proportional to popularity (harder negatives).
-  public var negativeExponent: Float = 0
-  /// Weight of each sampled negative's loss relative to a positive's.
-  public var negativeWeight: Float = 1
-  /// Learning rate multiplier applied after every epoch (1 = constant).
-  public var learningRateDecay: Float = 1
-  /// Per-user weight ∝ (train interactions)^−userWeightExponent, normalised to mean 1 per
-  /// example: 0 weighs every interaction alike (heavy users dominate), 1 every user alike.
-  public var userWeightExponent: Float = 0
   /// Decay of an exponential moving average of the weights, updated after every step (0 = off).
   /// When on, the average is what is validated and returned: it smooths the step-to-step noise
   /// that makes single-epoch snapshots of a large model vary by several NDCG points.
@@ -32,15 +22,9 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
 
   public init(
     epochs: Int = 20, batchSize: Int = 512, learningRate: Float = 0.002, l2: Float = 1e-6,
-    negatives: Int = 4, patience: Int = 2, validateFrom: Int = 1, seed: UInt64 = 1,
-    negativeExponent: Float = 0, negativeWeight: Float = 1, learningRateDecay: Float = 1,
-    userWeightExponent: Float = 0, weightAverageDecay: Float = 0
+    negatives: Int = 4, patience: Int = 2, validateFrom: Int = 1, seed: UInt64 = 1, weightAverageDecay: Float = 0
   ) {
     self.weightAverageDecay = weightAverageDecay
-    self.negativeExponent = negativeExponent
-    self.negativeWeight = negativeWeight
-    self.learningRateDecay = learningRateDecay
-    self.userWeightExponent = userWeightExponent
     self.validateFrom = validateFrom
     self.epochs = epochs
     self.batchSize = batchSize
@@ -110,13 +94,10 @@ public func train<Model: TrainableModel>(
   var items = [Int32](repeating: 0, count: batchSize)
   var logits = [Float](repeating: 0, count: batchSize)
   var dLogits = [Float](repeating: 0, count: batchSize)
-  let sampler = NegativeSampler(split: split, exponent: options.negativeExponent)
-  let userWeights = userExampleWeights(split: split, exponent: options.userWeightExponent)
 
   for epoch in 1...max(1, options.epochs) {
     let epochStart = DispatchTime.now()
-    if epoch > 1 { optimizer.learningRate *= options.learningRateDecay }
-    var examples = makeExamples(split: split, negatives: options.negatives, teacherTop: teacherTop, seed: options.seed, epoch: epoch, sampler: sampler)
+    var examples = makeExamples(split: split, negatives: options.negatives, teacherTop: teacherTop, seed: options.seed, epoch: epoch)
     var random = SeededRandom(seed: options.seed, stream: 0x5AFF1E &+ UInt64(epoch))
     random.shuffle(&examples)
     progress?.startEpoch(epoch, of: options.epochs, examples: examples.count)
@@ -143,10 +124,8 @@ public func train<Model: TrainableModel>(
         } else {
           (l, g) = hardLossAndGradient(logit: logits[b], positive: example.role == .positive)
         }
-        var weight = userWeights.isEmpty ? 1 : userWeights[Int(example.user)]
-        if example.role == .negative { weight *= options.negativeWeight }
-        batchLoss += Double(l * weight)
-        dLogits[b] = g * weight * scale
+        batchLoss += Double(l)
+        dLogits[b] = g * scale
       }
       totalLoss += batchLoss
       model.backward(dLogits: dLogits, users: users, items: items, count: count, workspace: &workspace, gradients: &gradients, touched: &touched)
@@ -200,10 +179,7 @@ struct Example {
 /// The examples of one epoch: every training interaction as a positive with `negatives` fresh
 /// samples from the user's unseen items, plus the teacher's top-K per user when distilling.
 /// Sampling is seeded per (epoch, user), so it is reproducible and independent of other users.
-func makeExamples(
-  split: Split, negatives: Int, teacherTop: [[Int]], seed: UInt64, epoch: Int,
-  sampler: NegativeSampler? = nil
-) -> [Example] {
+func makeExamples(split: Split, negatives: Int, teacherTop: [[Int]], seed: UInt64, epoch: Int) -> [Example] {
   var examples: [Example] = []
   examples.reserveCapacity(split.train.count * (1 + negatives) + teacherTop.reduce(0) { $0 + $1.count })
   let n = split.itemCount
@@ -215,8 +191,8 @@ func makeExamples(
       examples.append(Example(user: Int32(user), item: item, role: .positive))
       guard canSample else { continue }
       for _ in 0..<negatives {
-        var candidate = sampler?.draw(&random) ?? random.below(n)
-        while split.train.contains(user: user, item: candidate) { candidate = sampler?.draw(&random) ?? random.below(n) }
+        var candidate = random.below(n)
+        while split.train.contains(user: user, item: candidate) { candidate = random.below(n) }
         examples.append(Example(user: Int32(user), item: Int32(candidate), role: .negative))
       }
     }
@@ -227,45 +203,6 @@ func makeExamples(
     }
   }
   return examples
-}
-
-/// Draws items with probability ∝ (train count + 1)^exponent (inverse-CDF over a prefix-sum
-/// table); nil-equivalent to uniform when the exponent is 0.
-struct NegativeSampler {
-  let cumulative: [Double]
-
-  init?(split: Split, exponent: Float) {
-    guard exponent != 0 else { return nil }
-    var counts = [Double](repeating: 1, count: split.itemCount)
-    for item in split.train.items { counts[Int(item)] += 1 }
-    var total = 0.0
-    cumulative = counts.map { count in
-      total += Foundation.pow(count, Double(exponent))
-      return total
-    }
-  }
-
-  @inline(__always)
-  func draw(_ random: inout SeededRandom) -> Int {
-    let target = Double(random.next() >> 11) * (1.0 / 9_007_199_254_740_992.0) * cumulative[cumulative.count - 1]
-    var low = 0, high = cumulative.count - 1
-    while low < high {
-      let mid = (low + high) / 2
-      if cumulative[mid] <= target { low = mid + 1 } else { high = mid }
-    }
-    return low
-  }
-}
-
-/// Per-user example weights ∝ n_u^−exponent, scaled so the mean over training interactions is 1
-/// (empty for exponent 0: every weight 1).
-func userExampleWeights(split: Split, exponent: Float) -> [Float] {
-  guard exponent != 0 else { return [] }
-  let counts = (0..<split.userCount).map { Double(split.train.count(of: $0)) }
-  let raw = counts.map { $0 > 0 ? Foundation.pow($0, -Double(exponent)) : 0 }
-  let total = zip(raw, counts).reduce(0) { $0 + $1.0 * $1.1 }
-  let scale = Double(split.train.count) / max(total, 1e-12)
-  return raw.map { Float($0 * scale) }
 }
 
 import Dispatch

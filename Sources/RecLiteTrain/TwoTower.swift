@@ -51,11 +51,8 @@ public struct TwoTower: TrainableModel {
     self.features = features
     var random = SeededRandom(seed: seed, stream: 0x7A0)
     let e = config.embeddingDim
-    func table(_ rows: Int) -> [Float] { (0..<(rows * e)).map { _ in random.normal() * 0.1 } }
-    userEmbedding = table(userCount + 1)
-    itemEmbedding = table(itemCount + 1)
-    genreEmbedding = table(features.genreCount + 1)
-    yearEmbedding = table(features.yearBucketCount + 1)
+    (userEmbedding, itemEmbedding, genreEmbedding, yearEmbedding) = FieldTables.random(
+      userCount: userCount, itemCount: itemCount, features: features, width: e, std: 0.1, random: &random)
     func tower(_ inputs: Int, _ hidden: [Int], skipIfIdentity: Bool) -> [Dense] {
       if skipIfIdentity && hidden.isEmpty && inputs == config.outputDim { return [] }
       var layers: [Dense] = []
@@ -75,11 +72,10 @@ public struct TwoTower: TrainableModel {
 
   public var parameterSlots: [ParameterSlot<TwoTower>] {
     let e = config.embeddingDim
-    var slots: [ParameterSlot<TwoTower>] = [
-      .init(name: "user_embedding", shape: [userCount + 1, e], path: \.userEmbedding, sparseRowWidth: e, decays: true),
-      .init(name: "item_embedding", shape: [itemCount + 1, e], path: \.itemEmbedding, sparseRowWidth: e, decays: true),
-      .init(name: "genre_embedding", shape: [features.genreCount + 1, e], path: \.genreEmbedding, sparseRowWidth: e, decays: true),
-      .init(name: "year_embedding", shape: [features.yearBucketCount + 1, e], path: \.yearEmbedding, sparseRowWidth: e, decays: true),
+    var slots = FieldTables.slots(
+      \TwoTower.userEmbedding, \.itemEmbedding, \.genreEmbedding, \.yearEmbedding, userCount: userCount,
+      itemCount: itemCount, features: features, width: e)
+    slots += [
       .init(name: "item_bias", shape: [itemCount + 1], path: \.itemBias, sparseRowWidth: 1, decays: true),
       .init(name: "global_bias", shape: [1], path: \.globalBias, sparseRowWidth: nil, decays: false),
     ]
@@ -92,12 +88,6 @@ public struct TwoTower: TrainableModel {
       slots.append(.init(name: "item_tower\(l)_bias", shape: [layer.outputs], path: \.itemTower[l].bias, sparseRowWidth: nil, decays: false))
     }
     return slots
-  }
-
-  public var zeroed: TwoTower {
-    var copy = self
-    for slot in parameterSlots { copy[keyPath: slot.path] = [Float](repeating: 0, count: slot.count) }
-    return copy
   }
 
   private enum Slot { static let user = 0, item = 1, genre = 2, year = 3, itemBias = 4 }

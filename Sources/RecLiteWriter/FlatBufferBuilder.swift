@@ -150,8 +150,8 @@ public struct FlatBufferBuilder {
     return FlatOffset(fromEnd: table)
   }
 
-  /// Finishes the buffer with a root table and a 4-byte file identifier.
-  /// Returns the bytes and the size (to turn distances from the end into positions).
+  /// Finishes the buffer with a root table and a 4-byte file identifier and returns its bytes
+  /// (their count turns a distance from the end into a position).
   public mutating func finish(root: FlatOffset, identifier: StaticString) -> [UInt8] {
     precondition(identifier.utf8CodeUnitCount == 4, "FlatBufferBuilder: identifiers are 4 bytes")
     align(max(minimumAlignment, 4), additional: 8)

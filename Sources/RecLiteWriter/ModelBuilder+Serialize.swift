@@ -77,7 +77,7 @@ extension ModelBuilder {
     return (file, encoded.checksumPosition)
   }
 
-  /// The FlatBuffer (field slots follow schema/reclite.fbs declaration order).
+  /// The FlatBuffer (field slots generated from schema/reclite.fbs: Generated/FieldSlots.swift).
   private func encode(
     bufferOffsets: [UInt64], plan: [Int64], arenaBytes: UInt64, maxBatch: Int
   ) -> (bytes: [UInt8], checksumPosition: Int) {
@@ -89,11 +89,11 @@ extension ModelBuilder {
       let inputs = fb.createVector(op.inputs)
       let outputs = fb.createVector(op.outputs)
       fb.startTable()
-      fb.add(0, op.code)
-      fb.add(1, offset: inputs)
-      fb.add(2, offset: outputs)
-      fb.add(3, op.activation.rawValue)
-      fb.add(4, op.bagMode.rawValue)
+      fb.add(FieldSlot.Op.code, op.code)
+      fb.add(FieldSlot.Op.inputs, offset: inputs)
+      fb.add(FieldSlot.Op.outputs, offset: outputs)
+      fb.add(FieldSlot.Op.activation, op.activation.rawValue)
+      fb.add(FieldSlot.Op.bagMode, op.bagMode.rawValue)
       return fb.endTable()
     }
     let opVector = fb.createVector(offsets: opTables)
@@ -101,12 +101,12 @@ extension ModelBuilder {
     let featureTables = features.map { feature -> FlatOffset in
       let name = fb.createString(feature.name)
       fb.startTable()
-      fb.add(0, offset: name)
-      fb.add(1, feature.kind.rawValue)
-      fb.add(2, Int32(feature.vocabulary))
-      fb.add(3, UInt32(feature.rowCount))
-      fb.add(4, UInt32(feature.oovRow))
-      fb.add(5, Int32(feature.input))
+      fb.add(FieldSlot.Feature.name, offset: name)
+      fb.add(FieldSlot.Feature.kind, feature.kind.rawValue)
+      fb.add(FieldSlot.Feature.vocabulary, Int32(feature.vocabulary))
+      fb.add(FieldSlot.Feature.numRows, UInt32(feature.rowCount))
+      fb.add(FieldSlot.Feature.oovRow, UInt32(feature.oovRow))
+      fb.add(FieldSlot.Feature.input, Int32(feature.input))
       return fb.endTable()
     }
     let featureVector = fb.createVector(offsets: featureTables)
@@ -115,8 +115,8 @@ extension ModelBuilder {
       let name = fb.createString(signature.name)
       let outputs = fb.createVector([Int32(signature.output)])
       fb.startTable()
-      fb.add(0, offset: name)
-      fb.add(1, offset: outputs)
+      fb.add(FieldSlot.Signature.name, offset: name)
+      fb.add(FieldSlot.Signature.outputs, offset: outputs)
       return fb.endTable()
     }
     let signatureVector = fb.createVector(offsets: signatureTables)
@@ -126,17 +126,17 @@ extension ModelBuilder {
       let titles = catalog.titles.map { titles in fb.createVector(offsets: titles.map { fb.createString($0) }) }
       let popularity = fb.createVector(catalog.popularity)
       fb.startTable()
-      fb.add(0, UInt32(catalog.feature))
-      if let titles { fb.add(1, offset: titles) }
-      fb.add(2, offset: popularity)
+      fb.add(FieldSlot.Catalog.feature, UInt32(catalog.feature))
+      if let titles { fb.add(FieldSlot.Catalog.titles, offset: titles) }
+      fb.add(FieldSlot.Catalog.popularity, offset: popularity)
       catalogTable = fb.endTable()
     }
 
     let planOffsets = fb.createVector(plan)
     fb.startTable()
-    fb.add(0, UInt32(maxBatch))
-    fb.add(1, offset: planOffsets)
-    fb.add(2, arenaBytes)
+    fb.add(FieldSlot.MemoryPlan.maxBatch, UInt32(maxBatch))
+    fb.add(FieldSlot.MemoryPlan.offsets, offset: planOffsets)
+    fb.add(FieldSlot.MemoryPlan.arenaBytes, arenaBytes)
     let planTable = fb.endTable()
 
     // KeyValue is keyed on `key`: the vector must be sorted for binary search.
@@ -145,8 +145,8 @@ extension ModelBuilder {
       let k = fb.createString(key)
       let v = fb.createString(metadata[key] ?? "")
       fb.startTable()
-      fb.add(0, offset: k)
-      fb.add(1, offset: v)
+      fb.add(FieldSlot.KeyValue.key, offset: k)
+      fb.add(FieldSlot.KeyValue.value, offset: v)
       return fb.endTable()
     }
     let metadataVector = fb.createVector(offsets: metadataTables)
@@ -154,19 +154,19 @@ extension ModelBuilder {
     let bufferVector = fb.createVector(pairs: buffers.indices.map { (bufferOffsets[$0], UInt64(buffers[$0].count)) })
 
     fb.startTable()
-    fb.add(0, formatVersion)
-    let checksumFromEnd = fb.add(1, UInt32(0))
-    fb.add(2, offset: descriptionString)
-    fb.add(3, offset: bufferVector)
-    fb.add(4, offset: tensorVector)
-    fb.add(5, offset: opVector)
-    fb.add(6, offset: featureVector)
-    fb.add(7, offset: signatureVector)
-    if let catalogTable { fb.add(8, offset: catalogTable) }
-    fb.add(9, offset: planTable)
-    fb.add(10, offset: metadataVector)
+    fb.add(FieldSlot.Model.formatVersion, formatVersion)
+    let checksumFromEnd = fb.add(FieldSlot.Model.checksum, UInt32(0))
+    fb.add(FieldSlot.Model.description, offset: descriptionString)
+    fb.add(FieldSlot.Model.buffers, offset: bufferVector)
+    fb.add(FieldSlot.Model.tensors, offset: tensorVector)
+    fb.add(FieldSlot.Model.ops, offset: opVector)
+    fb.add(FieldSlot.Model.features, offset: featureVector)
+    fb.add(FieldSlot.Model.signatures, offset: signatureVector)
+    if let catalogTable { fb.add(FieldSlot.Model.catalog, offset: catalogTable) }
+    fb.add(FieldSlot.Model.plan, offset: planTable)
+    fb.add(FieldSlot.Model.metadata, offset: metadataVector)
     let root = fb.endTable()
-    let bytes = fb.finish(root: root, identifier: "RLM1")
+    let bytes = fb.finish(root: root, identifier: FileFormat.identifier)
     return (bytes, bytes.count - checksumFromEnd)
   }
 
@@ -179,41 +179,41 @@ extension ModelBuilder {
       break
     case .rowWise:
       fb.startTable()
-      fb.add(0, QuantizationKind.rowWise.rawValue)
+      fb.add(FieldSlot.Quantization.kind, QuantizationKind.rowWise.rawValue)
       quantization = fb.endTable()
     case .perTensor(let scale, let zeroPoint):
       let scales = fb.createVector([scale])
       let zeroPoints = fb.createVector([zeroPoint])
       fb.startTable()
-      fb.add(0, QuantizationKind.perTensor.rawValue)
-      fb.add(1, offset: scales)
-      fb.add(2, offset: zeroPoints)
+      fb.add(FieldSlot.Quantization.kind, QuantizationKind.perTensor.rawValue)
+      fb.add(FieldSlot.Quantization.scale, offset: scales)
+      fb.add(FieldSlot.Quantization.zeroPoint, offset: zeroPoints)
       quantization = fb.endTable()
     case .perChannel(let scaleValues, let zeroPointValues, let axis):
       let scales = fb.createVector(scaleValues)
       let zeroPoints = zeroPointValues.map { fb.createVector($0) }
       fb.startTable()
-      fb.add(0, QuantizationKind.perChannel.rawValue)
-      fb.add(1, offset: scales)
-      if let zeroPoints { fb.add(2, offset: zeroPoints) }
-      fb.add(3, Int32(axis))
+      fb.add(FieldSlot.Quantization.kind, QuantizationKind.perChannel.rawValue)
+      fb.add(FieldSlot.Quantization.scale, offset: scales)
+      if let zeroPoints { fb.add(FieldSlot.Quantization.zeroPoint, offset: zeroPoints) }
+      fb.add(FieldSlot.Quantization.axis, Int32(axis))
       quantization = fb.endTable()
     }
     var sparsity: FlatOffset? = nil
     if let csr = tensor.sparsity {
       fb.startTable()
-      fb.add(0, Int32(csr.rowOffsets))
-      fb.add(1, Int32(csr.columns))
+      fb.add(FieldSlot.Sparsity.rowOffsets, Int32(csr.rowOffsets))
+      fb.add(FieldSlot.Sparsity.colIndices, Int32(csr.columns))
       sparsity = fb.endTable()
     }
     fb.startTable()
-    fb.add(0, offset: name)
-    fb.add(1, tensor.type.rawValue)
-    fb.add(2, offset: shape)
-    fb.add(3, UInt32(tensor.buffer))
-    if let quantization { fb.add(4, offset: quantization) }
-    if let sparsity { fb.add(5, offset: sparsity) }
-    fb.add(6, Int32(tensor.rowRemap))
+    fb.add(FieldSlot.Tensor.name, offset: name)
+    fb.add(FieldSlot.Tensor.dtype, tensor.type.rawValue)
+    fb.add(FieldSlot.Tensor.shape, offset: shape)
+    fb.add(FieldSlot.Tensor.buffer, UInt32(tensor.buffer))
+    if let quantization { fb.add(FieldSlot.Tensor.quantization, offset: quantization) }
+    if let sparsity { fb.add(FieldSlot.Tensor.sparsity, offset: sparsity) }
+    fb.add(FieldSlot.Tensor.rowRemap, Int32(tensor.rowRemap))
     return fb.endTable()
   }
 }
@@ -227,18 +227,5 @@ private func load(_ file: [UInt8], verifyChecksum: Bool, plan: PlanCheck) throws
     } catch {
       throw ModelWriterError("the runtime rejects this model: \(error.message)")
     }
-  }
-}
-
-extension Message: CustomStringConvertible {
-  public var description: String {
-    withBytes { String(decoding: $0, as: UTF8.self) }
-  }
-}
-
-extension StringRef: CustomStringConvertible {
-  public var description: String {
-    guard let base else { return "" }
-    return String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
   }
 }

@@ -19,8 +19,8 @@ struct EvalCommand: ParsableCommand {
       users with a 95% bootstrap interval of the NDCG@10 difference.
 
       Examples:
-        reclite eval out/demo/student-distilled.rlm --data data/ml-latest-small
-        reclite eval out/demo/student-distilled.rlm out/demo/student.rlm --data data/ml-latest-small --json
+        reclite eval out/demo/student-distilled-seed1.rlm --data data/ml-latest-small
+        reclite eval out/demo/student-distilled-seed1.rlm out/demo/student-seed1.rlm --data data/ml-latest-small --json
       """
   )
 

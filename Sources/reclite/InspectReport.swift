@@ -2,7 +2,6 @@
 
 import RecLiteRuntime
 import RecLiteToolkit
-import RecLiteWriter
 
 struct InspectReport: Codable {
   struct Feature: Codable {

@@ -3,7 +3,6 @@
 import ArgumentParser
 import Foundation
 import RecLiteRuntime
-import RecLiteWriter
 
 /// An error a command prints as one line before exiting with status 1.
 struct CommandFailure: Error, CustomStringConvertible {

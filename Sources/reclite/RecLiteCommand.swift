@@ -10,8 +10,8 @@ struct RecLiteCommand: ParsableCommand {
     discussion: """
       A .rlm file is a verified, self-contained model: weights (float32, float16,
       int8 or row-wise int8/int4), the op graph, id vocabularies, the item
-      catalog and a memory plan. Any program can run it through libreclite
-      (C, Python, Go) in a fixed arena.
+      catalog and a memory plan. Any C program (or anything that calls C) can
+      run it through libreclite in a fixed arena.
 
       Start with `reclite sample-model demo.rlm` and `reclite inspect demo.rlm`.
       """,

@@ -15,7 +15,7 @@ struct RecommendCommand: ParsableCommand {
       unknown user). Context features are given by name.
 
       Examples:
-        reclite recommend out/demo/student-distilled-int8.rlm --user 42 -k 10
+        reclite recommend out/demo/student-distilled-int8-seed1.rlm --user 42 -k 10
         reclite recommend model.rlm --user 7 --exclude 1,32,260 --context hour=21
       """
   )

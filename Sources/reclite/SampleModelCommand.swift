@@ -12,8 +12,8 @@ struct SampleModelCommand: ParsableCommand {
       The model is a two-tower recommender over USERS users and ITEMS items
       with genres, an hour-of-day context feature, titles ("Sample item 7")
       and a popularity fallback. Its weights are random (seeded), so its
-      recommendations mean nothing — use it to try the C, Python and Go APIs
-      before you have trained a model with `reclite pipeline`.
+      recommendations mean nothing — use it to try the C API before you have
+      trained a model with `reclite pipeline`.
 
       Example:
         reclite sample-model demo.rlm --users 100 --items 500

@@ -164,6 +164,11 @@ static void test_zero_allocations(reclite_model *model) {
     calls += 2;
     if (status != RECLITE_OK) failures++;
   }
+  /* Nor does batch scoring. */
+  reclite_request batch[2] = {RECLITE_REQUEST_INIT(4), RECLITE_REQUEST_INIT(5)};
+  int64_t batch_items[3] = {1, 2, 3};
+  float batch_scores[6];
+  reclite_status batch_status = reclite_score_batch(session, batch, 2, batch_items, 3, batch_scores);
   /* Error paths must not allocate either. */
   reclite_request request = RECLITE_REQUEST_INIT(3);
   reclite_status bad_k = reclite_recommend(session, &request, 0, NULL, 0, ids, top_scores, &n);
@@ -171,9 +176,10 @@ static void test_zero_allocations(reclite_model *model) {
   atomic_store(&counting, 0);
   long counted = atomic_load(&allocations);
 
+  CHECK(batch_status == RECLITE_OK);
   CHECK(bad_k == RECLITE_E_INVALID_ARGUMENT && bad_ids == RECLITE_E_INVALID_ARGUMENT);
   CHECK(counted == 0);
-  printf("arena: %zu bytes; heap allocations during %d score/recommend calls (+2 failing calls): %ld\n",
+  printf("arena: %zu bytes; heap allocations during %d score/recommend calls (+1 batch, +2 failing calls): %ld\n",
          arena_size, calls, counted);
   reclite_session_close(session);
   free(arena);

@@ -233,4 +233,36 @@ func expectRejected(_ bytes: [UInt8], _ status: Status = .badModel, containing t
     badPopularity.catalog?.popularity = [1, 9]
     expectRejected(badPopularity.serializeUnchecked(), containing: "catalog: popularity entry 1 is row 9 (have 7 items)")
   }
+
+  /// CSR row offsets of a sparse weight and the bag offsets of an embedding bag are checked alike.
+  @Test func badCSRAndBagOffsetsAreNamed() throws {
+    func model(_ tensor: String, _ values: [Int32]) -> (bytes: [UInt8], index: (String) -> Int) {
+      let m = everyFieldModel()
+      let t = m.tensors.firstIndex { $0.name == tensor }!
+      m.buffers[m.tensors[t].buffer] = Encoding.bytes(values)
+      return (m.serializeUnchecked(), { name in m.tensors.firstIndex { $0.name == name }! })
+    }
+    // w3 is [4, 4] with row offsets [0, 2, 3, 3, 5] and columns [0, 3, 1, 0, 2].
+    var bad = model("w3.row_offsets", [1, 2, 3, 3, 5])
+    expectRejected(bad.bytes, containing: "tensor \(bad.index("w3")) (w3): row offsets must run from 0 to 5")
+    bad = model("w3.row_offsets", [0, 2, 3, 3, 4])
+    expectRejected(bad.bytes, containing: "tensor \(bad.index("w3")) (w3): row offsets must run from 0 to 5")
+    bad = model("w3.row_offsets", [0, 3, 2, 3, 5])
+    expectRejected(bad.bytes, containing: "tensor \(bad.index("w3")) (w3): row offsets decrease at row 1")
+    bad = model("w3.columns", [0, 3, 4, 0, 2])
+    expectRejected(bad.bytes, containing: "tensor \(bad.index("w3")) (w3): nonzero 2 has column 4, width is 4")
+    bad = model("w3.columns", [0, 3, -1, 0, 2])
+    expectRejected(bad.bytes, containing: "tensor \(bad.index("w3")) (w3): nonzero 2 has column -1, width is 4")
+    // The genre bag: 7 item rows, offsets [0, 1, 3, 3, 4, 5, 6, 7], values [0, 1, 2, 0, 1, 2, 0] into 3 rows.
+    bad = model("genres.offsets", [1, 1, 3, 3, 4, 5, 6, 7])
+    expectRejected(bad.bytes, containing: "(EMBEDDING_BAG): bag offsets must run from 0 to 7")
+    bad = model("genres.offsets", [0, 1, 3, 3, 4, 5, 6, 6])
+    expectRejected(bad.bytes, containing: "(EMBEDDING_BAG): bag offsets must run from 0 to 7")
+    bad = model("genres.offsets", [0, 4, 3, 3, 4, 5, 6, 7])
+    expectRejected(bad.bytes, containing: "(EMBEDDING_BAG): bag offsets decrease at row 1")
+    bad = model("genres.values", [0, 1, 2, 0, 3, 2, 0])
+    expectRejected(bad.bytes, containing: "(EMBEDDING_BAG): bag value 4 is row 3, tensor \(bad.index("genre_table")) (genre_table) has 3")
+    bad = model("genres.values", [0, 1, 2, -2, 1, 2, 0])
+    expectRejected(bad.bytes, containing: "(EMBEDDING_BAG): bag value 3 is row -2, tensor \(bad.index("genre_table")) (genre_table) has 3")
+  }
 }

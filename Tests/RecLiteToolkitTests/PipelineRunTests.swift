@@ -80,4 +80,21 @@ func smallConfig(_ csv: URL) -> PipelineConfig {
       #expect(table.contains(row), "missing \(row)")
     }
   }
+
+  /// One naming rule whatever the number of seeds, so `make demo` finds its file for any seed list.
+  @Test func fileNamesAlwaysCarryTheSeed() {
+    #expect(RuntimeDeployment.fileName("teacher", seed: 1, options: .exact) == "teacher-seed1.rlm")
+    #expect(RuntimeDeployment.fileName("two-tower-distilled", seed: 1, options: .int8) == "two-tower-distilled-int8-seed1.rlm")
+    #expect(RuntimeDeployment.fileName("student-distilled", seed: 12, options: .int8) == "student-distilled-int8-seed12.rlm")
+    // Every encoding's label is file-name safe (letters, digits, dashes) and tells encodings apart.
+    var labels = Set<String>()
+    for tables in ExportOptions.Tables.allCases {
+      for weights in ExportOptions.Weights.allCases {
+        let label = ExportOptions(tables: tables, weights: weights).label
+        #expect(!label.isEmpty && label.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }, "\(label)")
+        labels.insert(label)
+      }
+    }
+    #expect(labels.count == ExportOptions.Tables.allCases.count * ExportOptions.Weights.allCases.count, "\(labels)")
+  }
 }

@@ -76,58 +76,6 @@ import Testing
     #expect(history.bestEpoch >= 3)
   }
 
-  @Test func popularityWeightedNegativesFollowTheExponent() {
-    #expect(NegativeSampler(split: split, exponent: 0) == nil)
-    let sampler = NegativeSampler(split: split, exponent: 1)!
-    var counts = [Double](repeating: 1, count: split.itemCount)
-    for item in split.train.items { counts[Int(item)] += 1 }
-    var drawn = [Double](repeating: 0, count: split.itemCount)
-    var random = SeededRandom(seed: 5)
-    let draws = 200_000
-    for _ in 0..<draws { drawn[sampler.draw(&random)] += 1 }
-    // Exponent 1: P(item) = (count + 1) / Σ(count + 1). Each share within 4 standard errors.
-    let total = counts.reduce(0, +)
-    for item in 0..<split.itemCount {
-      let p = counts[item] / total
-      let bound = 4 * (p * (1 - p) / Double(draws)).squareRoot()
-      #expect(abs(drawn[item] / Double(draws) - p) < bound, "item \(item)")
-    }
-  }
-
-  @Test func userWeightsEqualiseUsersAndKeepTheMeanAtOne() {
-    #expect(userExampleWeights(split: split, exponent: 0).isEmpty)
-    let weights = userExampleWeights(split: split, exponent: 1)
-    let counts = (0..<split.userCount).map { split.train.count(of: $0) }
-    // Mean 1 over training interactions…
-    let mean = zip(weights, counts).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } / Double(split.train.count)
-    #expect(abs(mean - 1) < 1e-5)
-    // …and with exponent 1 every user with interactions carries the same total weight.
-    let totals = zip(weights, counts).filter { $0.1 > 0 }.map { Double($0.0) * Double($0.1) }
-    #expect(totals.max()! - totals.min()! < 1e-4)
-  }
-
-  @Test func negativeWeightZeroLeavesOnlyPositivesInTheLoss() {
-    // With negatives weighted 0 only the positives pull, so every training pair's logit rises.
-    var options = TrainingOptions(epochs: 1, batchSize: 64, learningRate: 0.02, negatives: 2, patience: 0, seed: 3)
-    options.negativeWeight = 0
-    let before = smallDeepFM(seed: 6)
-    let after = train(before, split: split, options: options).model
-    let user = 0, items = split.train.items(of: user).map(Int.init)
-    let old = before.makeScorer().scores(userRow: user, itemRows: items)
-    let new = after.makeScorer().scores(userRow: user, itemRows: items)
-    #expect(zip(old, new).allSatisfy { $1 > $0 })
-  }
-
-  @Test func learningRateDecayShrinksLaterSteps() {
-    // Decay 0 makes every epoch after the first a no-op step of size 0: two epochs = one.
-    var options = TrainingOptions(epochs: 2, batchSize: 64, learningRate: 0.02, negatives: 2, patience: 0, seed: 3)
-    options.learningRateDecay = 0
-    let two = train(smallDeepFM(seed: 7), split: split, options: options).model
-    options.epochs = 1
-    let one = train(smallDeepFM(seed: 7), split: split, options: options).model
-    #expect(two.namedParameters.map(\.values) == one.namedParameters.map(\.values))
-  }
-
   @Test func weightAverageIsTheBiasCorrectedMovingAverage() {
     // Decay ½ over w₁, w₂: (½·½·w₁ + ½·w₂) / (1 − ¼) = ⅓·w₁ + ⅔·w₂; the start w₀ has no weight.
     let w0 = smallDeepFM(seed: 1), w1 = smallDeepFM(seed: 2), w2 = smallDeepFM(seed: 3)

@@ -8,7 +8,7 @@
  * the model, so a ranking model should show none unless its logits tie.
  *
  *   cut -d, -f1 data/ml-latest-small/ratings.csv | tail -n +2 | sort -un | \
- *     build/bin/tied_top10 out/demo/teacher.rlm out/demo/two-tower-distilled.rlm
+ *     build/bin/tied_top10 out/demo/teacher-seed1.rlm out/demo/two-tower-distilled-seed1.rlm
  */
 #include <stdio.h>
 #include <stdlib.h>
