@@ -77,6 +77,9 @@ func (s *Session) contextFeature(op, name string) (C.uint32_t, error) {
 	if err != nil {
 		return 0, err
 	}
+	if int(index) >= len(s.model.features) {
+		return 0, newError(op, ErrInternal, "feature %q has index %d, but the model has %d features", name, index, len(s.model.features))
+	}
 	if feature := s.model.features[index]; !feature.IsContext() {
 		return 0, newError(op, ErrInvalidArgument, "feature %q is a %s feature, not a context feature (the model's context features: %s)",
 			name, feature.Kind, s.model.contextNames())

@@ -13,8 +13,9 @@ import (
 )
 
 // Session scores and recommends with one model. It owns one arena of
-// working memory and allocates no C memory per call. Calls on one Session are
-// serialized; give each goroutine its own Session to run in parallel.
+// working memory; Score and Recommend allocate no C memory (ScoreBatch one
+// block for its requests). Calls on one Session are serialized; give each
+// goroutine its own Session to run in parallel.
 type Session struct {
 	mu          sync.Mutex
 	handle      *C.reclite_session // nil once closed

@@ -280,6 +280,8 @@ func TestArena(t *testing.T) {
 		_, err := NewArena(size)
 		expectError(t, err, ErrInvalidArgument, "NewArena", "at least 1")
 	}
+	_, err = NewArena(math.MaxInt)
+	expectError(t, err, ErrNoMemory, "NewArena", "cannot allocate")
 	if _, err := model.NewSession(WithArena(nil)); err != nil {
 		t.Errorf("WithArena(nil): %v", err)
 	}
