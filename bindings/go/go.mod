@@ -1,0 +1,3 @@
+module github.com/reclite/reclite/bindings/go
+
+go 1.19
