@@ -75,16 +75,15 @@ LIBRARY = library_to_bundle()
 
 
 class BuildWithLibrary(build_py):
-    """Copies libreclite.so into the package (and removes a stale one from an earlier build)."""
+    """Stages the package afresh (no module or library left from an earlier build) with libreclite.so."""
 
     def run(self):
+        shutil.rmtree(os.path.join(self.build_lib, "reclite"), ignore_errors=True)
         super().run()
-        target = os.path.join(self.build_lib, "reclite", LIBRARY_FILE)
         if LIBRARY:
+            target = os.path.join(self.build_lib, "reclite", LIBRARY_FILE)
             shutil.copyfile(LIBRARY, target)
             os.chmod(target, 0o755)
-        elif os.path.exists(target):
-            os.remove(target)
 
 
 class DistributionWithLibrary(Distribution):
