@@ -23,15 +23,19 @@ _KIND_NAMES = {"f": "floating-point", "c": "complex", "b": "boolean", "O": "obje
                "U": "string", "S": "bytes", "M": "datetime", "m": "timedelta", "V": "structured"}
 
 
-def as_id(value: Any, what: str) -> int:
-    """One integer id (user, context value) as a Python int within int64."""
+def _integer(value: Any, what: str, expected: str) -> int:
+    """A Python int from anything with __index__ (int, numpy integers), never from bool, float or None."""
     if value is None or isinstance(value, (bool, np.bool_)):
-        raise InvalidArgumentError(f"{what} must be an integer id, got {value!r}")
+        raise InvalidArgumentError(f"{what} must be {expected}, got {value!r}")
     try:
-        number = operator.index(value)
+        return operator.index(value)
     except TypeError:
-        raise InvalidArgumentError(
-            f"{what} must be an integer id, got {type(value).__name__} {value!r}") from None
+        raise InvalidArgumentError(f"{what} must be {expected}, got {type(value).__name__} {value!r}") from None
+
+
+def as_id(value: Any, what: str) -> int:
+    """One integer id (user, item, context value) as a Python int within int64."""
+    number = _integer(value, what, "an integer id")
     if not INT64_MIN <= number <= INT64_MAX:
         raise InvalidArgumentError(f"{what} {number} is outside the int64 range of ids")
     return number
@@ -94,13 +98,7 @@ def check_output(out: Any, length: int, what: str) -> np.ndarray:
 
 def as_nonnegative(value: Any, what: str) -> int:
     """A count such as k as a Python int ≥ 0 (whether 0 is allowed is the library's call)."""
-    if value is None or isinstance(value, (bool, np.bool_)):
-        raise InvalidArgumentError(f"{what} must be a positive integer, got {value!r}")
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise InvalidArgumentError(
-            f"{what} must be a positive integer, got {type(value).__name__} {value!r}") from None
+    number = _integer(value, what, "a positive integer")
     if number < 0:
         raise InvalidArgumentError(f"{what} must be a positive integer, got {number}")
     return number
