@@ -25,7 +25,7 @@ def test_info_describes_the_sample_model(model: reclite.Model, sample_model: Pat
     assert (info.catalog_size, info.user_count, info.feature_count) == (SAMPLE_ITEMS, SAMPLE_USERS, 3)
     assert info.file_bytes == os.path.getsize(sample_model)
     assert info.format_version == 1
-    assert info.score_kind is reclite.ScoreKind.LOGIT
+    assert info.score_kind is model.score_kind is reclite.ScoreKind.LOGIT
     assert info.arena_bytes == model.arena_size > 0
     assert 0 < info.weight_bytes < info.file_bytes
     assert info.tensor_count > 0 and info.op_count > 0 and info.max_batch > 0
@@ -206,3 +206,10 @@ def test_probabilities_helper_is_stable_in_float64() -> None:
     assert np.isnan(reclite.probabilities([np.nan]))[0]
     with pytest.raises(reclite.InvalidArgumentError):
         reclite.probabilities(["a"])
+
+
+def test_every_exported_name_exists() -> None:
+    assert all(hasattr(reclite, name) for name in reclite.__all__)
+    assert issubclass(reclite.LibraryLoadError, reclite.Error)
+    with pytest.raises(AttributeError):
+        reclite.no_such_name  # noqa: B018
