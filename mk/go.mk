@@ -15,7 +15,7 @@ GO_PKG_CONFIG := $(abspath $(BUILD))/pkgconfig
 GO_ENV := PKG_CONFIG_PATH=$(GO_PKG_CONFIG)$${PKG_CONFIG_PATH:+:$$PKG_CONFIG_PATH} \
   GOCACHE=$(GO_STATE)/cache GOPATH=$(GO_STATE)/path GOPROXY=off GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=1
 # The demo's default student, tested too when `make demo` has made it.
-GO_DEMO_MODEL ?= $(DEMO_OUT)/two-tower-distilled-int8.rlm
+GO_DEMO_MODEL ?= $(DEMO_MODEL)
 
 .PHONY: go-env go-test install-test
 

@@ -14,7 +14,7 @@ PY_VENV = $(PY_BUILD)/venv
 WHEEL_DIR = $(PY_BUILD)/dist
 PY_LIBRARY = $(abspath $(LIB))/libreclite.so
 # The real MovieLens student: the suite also runs on it when `make demo` has made it.
-PY_DEMO_MODEL ?= $(DEMO_OUT)/two-tower-distilled-int8.rlm
+PY_DEMO_MODEL ?= $(DEMO_MODEL)
 
 .PHONY: python-test wheel
 
