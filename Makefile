@@ -25,12 +25,18 @@ VERSION := $(shell sed -n 's/^\#define RECLITE_VERSION_STRING "\(.*\)"/\1/p' inc
 ABI_VERSION := $(shell sed -n 's/^\#define RECLITE_ABI_VERSION \([0-9]*\)$$/\1/p' include/reclite.h)
 SONAME := libreclite.so.$(ABI_VERSION)
 
-EMBEDDED := -enable-experimental-feature Embedded -wmo -parse-as-library -Osize -Xfrontend -function-sections
+# The x86-64 CPU class the release library and tool are built for. On a machine with AVX2 and
+# FMA it is that class (haswell), and the kernels fuse multiply-adds (RECLITE_FMA); LIB_CPU=generic
+# builds the baseline x86-64 library that runs on any x86-64 CPU (what `make wheel` bundles).
+HOST_AVX2_FMA := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo yes)
+LIB_CPU ?= $(if $(HOST_AVX2_FMA),haswell,generic)
+CPU_FLAGS := $(if $(filter haswell,$(LIB_CPU)),-target-cpu haswell -D RECLITE_FMA)
+EMBEDDED := -enable-experimental-feature Embedded -wmo -parse-as-library -Osize -Xfrontend -function-sections $(CPU_FLAGS)
 SHIM_FLAGS := -O2 -fPIC -ffunction-sections -fdata-sections -fno-exceptions -fno-rtti -std=c++17 -Wno-deprecated-declarations \
               -ISources/CRecLiteFormat -ISources/CRecLiteFormat/include
 RUNTIME_SOURCES := $(shell find Sources/RecLiteRuntime -name '*.swift' | sort)
 CAPI_SOURCES := $(shell find Sources/RecLiteC -name '*.swift' | sort)
-OBJ := $(BUILD)/obj/$(HOST_TARGET)
+OBJ := $(BUILD)/obj/$(HOST_TARGET)-$(LIB_CPU)
 LIB := $(BUILD)/lib
 BIN := $(BUILD)/bin
 CFLAGS_TEST := -std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude
@@ -186,7 +192,7 @@ $(DATA)/ratings.csv:
 	python3 scripts/prepare_movielens.py --out $(DATA)
 
 # The toolkit in release mode; on CPUs with AVX2 and FMA the training kernels use them.
-RELEASE_FLAGS := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo "-Xswiftc -target-cpu -Xswiftc haswell")
+RELEASE_FLAGS := $(if $(filter haswell,$(LIB_CPU)),-Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DRECLITE_FMA)
 release-tool:
 	$(SWIFT) build -c release --product reclite $(RELEASE_FLAGS)
 	@mkdir -p $(BIN) && ln -sf "$$($(SWIFT) build -c release --show-bin-path)/reclite" $(BIN)/reclite-release

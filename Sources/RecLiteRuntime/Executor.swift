@@ -81,15 +81,17 @@ struct Executor {
       for position in 0..<op.inputCount {
         let input = matrix(graph.input(op, position))
         let target = MatrixView(base: out.base + column, width: input.width, rowStride: out.rowStride)
-        ReferenceKernels.copy(input, rows: rows, out: target)
+        OptimizedKernels.copy(input, rows: rows, out: target)
         column += input.width
       }
-    case .add:
-      ReferenceKernels.add(matrix(graph.input(op, 0)), matrix(graph.input(op, 1)), rows: rows, out: out)
-    case .mul:
-      ReferenceKernels.mul(matrix(graph.input(op, 0)), matrix(graph.input(op, 1)), rows: rows, out: out)
+    case .add, .mul:
+      // The kernel applies ReLU itself.
+      OptimizedKernels.elementwise(
+        matrix(graph.input(op, 0)), matrix(graph.input(op, 1)), rows: rows, out: out, product: op.code == .mul,
+        relu: op.activation == .relu)
+      if op.activation == .relu { return }
     case .dot:
-      ReferenceKernels.dot(matrix(graph.input(op, 0)), matrix(graph.input(op, 1)), rows: rows, out: out)
+      OptimizedKernels.dot(matrix(graph.input(op, 0)), matrix(graph.input(op, 1)), rows: rows, out: out)
     case .fmInteraction:
       Kernels.fmInteraction(fieldCount: op.inputCount, field: { matrix(graph.input(op, $0)) }, rows: rows, out: out)
     case .sigmoid:

@@ -78,7 +78,7 @@ public enum OptimizedKernels {
       let source = table.data + stored &* table.rowStride
       switch table.encoding {
       case .float32:
-        row.update(from: source.assumingMemoryBound(to: Float.self), count: width)
+        VectorMath.copy(source.assumingMemoryBound(to: Float.self), to: row, count: width)
       case .rowWiseUInt8:
         let (scale, bias) = RowWise.parameters(source, at: width, type: .uint8)
         var j = 0
@@ -96,6 +96,83 @@ public enum OptimizedKernels {
         ReferenceKernels.accumulateRow(table, row: Int(ids[i]), weight: 1, into: row)
       }
     }
+  }
+
+  /// out[r] = act(a[r] + b[r]) (`product`: a[r] ⊙ b[r]); a row stride of 0 broadcasts one row.
+  /// Eight lanes at a time; `relu` applies the activation before the store.
+  @_optimize(speed)
+  static func elementwise(_ a: MatrixView, _ b: MatrixView, rows: Int, out: MatrixView, product: Bool, relu: Bool) {
+    let width = out.width
+    // One value per row (biases, partial logits): one flat pass over the rows.
+    if width == 1 && out.rowStride == 1 && a.rowStride <= 1 && b.rowStride <= 1 {
+      let x = a.base, y = b.base, z = out.base
+      let (sx, sy) = (a.rowStride, b.rowStride)
+      var r = 0
+      if sx == 1 && sy == 1 {
+        while r &+ 8 <= rows {
+          let u = VectorMath.load(x + r), v = VectorMath.load(y + r)
+          var w = product ? u * v : u + v
+          if relu { w = VectorMath.relu(w) }
+          VectorMath.store(w, z + r, count: 8)
+          r &+= 8
+        }
+      }
+      while r < rows {
+        var w = product ? x[r &* sx] * y[r &* sy] : x[r &* sx] + y[r &* sy]
+        if relu && !(w > 0) { w = 0 }
+        z[r] = w
+        r &+= 1
+      }
+      return
+    }
+    for r in 0..<rows {
+      let (x, y, z) = (a.row(r), b.row(r), out.row(r))
+      var j = 0
+      while j &+ 8 <= width {
+        let u = VectorMath.load(x + j)
+        let v = VectorMath.load(y + j)
+        var w = product ? u * v : u + v
+        if relu { w = VectorMath.relu(w) }
+        VectorMath.store(w, z + j, count: 8)
+        j &+= 8
+      }
+      while j < width {
+        var w = product ? x[j] * y[j] : x[j] + y[j]
+        if relu && !(w > 0) { w = 0 }
+        z[j] = w
+        j &+= 1
+      }
+    }
+  }
+
+  /// out[r] = Σ_j a[r][j] · b[r][j], eight lanes at a time then a sum of the lanes.
+  @_optimize(speed)
+  static func dot(_ a: MatrixView, _ b: MatrixView, rows: Int, out: MatrixView) {
+    let width = a.width
+    for r in 0..<rows {
+      let (x, y) = (a.row(r), b.row(r))
+      var j = 0
+      var sum: Float = 0
+      if width >= 8 {
+        var acc = SIMD8<Float>()
+        while j &+ 8 <= width {
+          acc = VectorMath.multiplyAdd(acc, VectorMath.load(x + j), VectorMath.load(y + j))
+          j &+= 8
+        }
+        sum = VectorMath.sum(acc)
+      }
+      while j < width {
+        sum = VectorMath.multiplyAdd(sum, x[j], y[j])
+        j &+= 1
+      }
+      out.row(r)[0] = sum
+    }
+  }
+
+  /// out[r] = x[r] (`x.width` values; `out` may be a column range of a wider matrix).
+  @_optimize(speed)
+  static func copy(_ x: MatrixView, rows: Int, out: MatrixView) {
+    for r in 0..<rows { VectorMath.copy(x.row(r), to: out.row(r), count: x.width) }
   }
 
   /// ReLU over contiguous values; NaN becomes 0 like the reference.

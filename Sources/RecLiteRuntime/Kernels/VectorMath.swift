@@ -60,6 +60,28 @@ enum VectorMath {
     UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
   }
 
+  /// The sum of the lanes: (l0 + l4) + (l1 + l5) … folded to one value.
+  @inline(__always)
+  static func sum(_ values: SIMD8<Float>) -> Float {
+    let four = values.lowHalf + values.highHalf
+    let two = four.lowHalf + four.highHalf
+    return two[0] + two[1]
+  }
+
+  /// Copies `count` floats, eight at a time.
+  @inline(__always)
+  static func copy(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
+    var j = 0
+    while j &+ 8 <= count {
+      store(load(source + j), target + j, count: 8)
+      j &+= 8
+    }
+    while j < count {
+      target[j] = source[j]
+      j &+= 1
+    }
+  }
+
   /// Stores the first `count` (≤ 8) lanes of `values` at `pointer`.
   @inline(__always)
   static func store(_ values: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>, count: Int) {
