@@ -8,6 +8,25 @@ struct Executor {
   /// The session arena, aligned to 64 bytes.
   let arena: UnsafeMutableRawPointer
 
+  /// The execution plan's scratch in the arena (see `ExecutionPlan.scratchBytes`).
+  var scratch: UnsafeMutableRawPointer { arena + graph.scratchOffset }
+
+  /// Sets a request feature's row: in its graph input and in the scratch copy.
+  @inline(__always)
+  func setRow(_ row: Int, of feature: Int) {
+    let value = Int32(truncatingIfNeeded: row)
+    ints(graph.features[feature].input)[0] = value
+    (scratch + plan.featureRowsOffset).assumingMemoryBound(to: Int32.self)[feature] = value
+  }
+
+  /// Sets candidate i's item row: in the item input and in the scratch copy.
+  @inline(__always)
+  func setItemRow(_ row: Int, at i: Int) {
+    let value = Int32(truncatingIfNeeded: row)
+    ints(graph.features[graph.itemFeature].input)[i] = value
+    (scratch + plan.itemRowsOffset).assumingMemoryBound(to: Int32.self)[i] = value
+  }
+
   @inline(__always)
   func floats(_ t: Int) -> UnsafeMutablePointer<Float> {
     (arena + graph.tensors[t].arenaOffset).assumingMemoryBound(to: Float.self)
@@ -18,12 +37,26 @@ struct Executor {
     (arena + graph.tensors[t].arenaOffset).assumingMemoryBound(to: Int32.self)
   }
 
-  /// An activation as a matrix; request-stage values broadcast their single row.
+  /// An activation as a matrix; request-stage values broadcast their single row. The output of
+  /// a lookup read in place is a view of the table's rows.
   @inline(__always)
   func matrix(_ t: Int) -> MatrixView {
     let tensor = graph.tensors[t]
-    return MatrixView(
-      base: floats(t), width: tensor.width, rowStride: tensor.stage == .candidate ? tensor.width : 0)
+    let lookup = plan.inPlaceLookup[t]
+    guard lookup >= 0 else {
+      return MatrixView(base: floats(t), width: tensor.width, rowStride: tensor.stage == .candidate ? tensor.width : 0)
+    }
+    let op = graph.ops[lookup]
+    // A constant's data is never written: kernels only read their inputs.
+    guard let data = graph.tensors[graph.input(op, 0)].data else { return MatrixView(base: floats(t), width: tensor.width, rowStride: 0) }
+    let table = UnsafeMutablePointer(mutating: data.assumingMemoryBound(to: Float.self))
+    let feature = plan.featureOfInput[graph.input(op, 1)]
+    if tensor.stage == .candidate {
+      let rows = (scratch + plan.itemRowsOffset).assumingMemoryBound(to: Int32.self)
+      return MatrixView(base: table, width: tensor.width, rowStride: tensor.width, rowIndices: UnsafePointer(rows))
+    }
+    let row = (scratch + plan.featureRowsOffset).assumingMemoryBound(to: Int32.self)[feature]
+    return MatrixView(base: table + Int(row) &* tensor.width, width: tensor.width, rowStride: 0)
   }
 
   @inline(__always)
@@ -53,6 +86,7 @@ struct Executor {
 
   private func run(op index: Int, rows: Int) throws(RecLiteError) {
     let op = graph.ops[index]
+    if op.output >= 0 && plan.inPlaceLookup[op.output] == index { return }  // read in place by its consumers
     let out = matrix(op.output)
     switch op.code {
     case .embeddingLookup:

@@ -157,7 +157,7 @@ public final class Session {
     var n = 0
     var sum: Float = 0
     for dot in catalog.score.dots {
-      let values = executor.floats(dot.request)
+      let values = executor.matrix(dot.request).row(0)
       for j in 0..<graph.tensors[dot.request].width {
         vector[n] = values[j]
         sum += values[j]
@@ -165,7 +165,7 @@ public final class Session {
       }
     }
     var constant: Float = 0
-    for t in catalog.score.requestBiases { constant += executor.floats(t)[0] }
+    for t in catalog.score.requestBiases { constant += executor.matrix(t).row(0)[0] }
     return (UnsafePointer(vector), sum, constant)
   }
 
@@ -177,12 +177,11 @@ public final class Session {
   private func forEachScore(
     count: Int, output: Int, row: (Int) -> Int32, take: (Int, Float) -> Void
   ) throws(RecLiteError) {
-    let rows = executor.ints(graph.features[graph.itemFeature].input)
     let scores = executor.floats(output)
     var start = 0
     while start < count {
       let n = min(graph.maxBatch, count - start)
-      for i in 0..<n { rows[i] = row(start + i) }
+      for i in 0..<n { executor.setItemRow(Int(row(start + i)), at: i) }
       try executor.run(graph.candidateOps, rows: n)
       for i in 0..<n { take(start + i, scores[i]) }
       start += n
@@ -317,13 +316,13 @@ public final class Session {
   /// whether the user is known (true for models without users).
   @discardableResult
   private func prepare(_ request: Request) throws(RecLiteError) -> Bool {
-    for feature in graph.features where feature.kind == .context {
-      executor.ints(feature.input)[0] = Int32(truncatingIfNeeded: feature.oovRow)
+    for (index, feature) in graph.features.enumerated() where feature.kind == .context {
+      executor.setRow(feature.oovRow, of: index)
     }
     if let context = request.context {
       for i in 0..<request.contextCount {
         let feature = graph.features[Int(context[i].feature)]
-        executor.ints(feature.input)[0] = Int32(truncatingIfNeeded: feature.rowOrOOV(of: context[i].value))
+        executor.setRow(feature.rowOrOOV(of: context[i].value), of: Int(context[i].feature))
       }
     }
     var known = true
@@ -331,7 +330,7 @@ public final class Session {
       let user = graph.features[graph.userFeature]
       let row = user.row(of: request.userID)
       known = row != nil
-      executor.ints(user.input)[0] = Int32(truncatingIfNeeded: row ?? user.oovRow)
+      executor.setRow(row ?? user.oovRow, of: graph.userFeature)
     }
     try executor.run(graph.requestOps, rows: 1)
     return known

@@ -9,6 +9,9 @@ final class ExecutionPlan {
 
   /// Per op: the packed weights of a DENSE op with dense (not CSR) weights, else nil.
   let dense: [PackedDense?]
+  /// Per tensor: the lookup op whose output it is when that lookup is read in place (a float32
+  /// table without a row remap: its rows are the output's rows, so nothing is copied), else -1.
+  let inPlaceLookup: [Int]
 
   init(_ graph: ModelGraph) throws(RecLiteError) {
     if graph.rankOutput >= 0, let linear = LinearScore.match(graph.rankOutput, in: graph) {
@@ -33,6 +36,27 @@ final class ExecutionPlan {
       dense.append(try PackedDense(view, bias: bias))
     }
     self.dense = dense
+    inPlaceLookup = ExecutionPlan.inPlaceLookups(graph)
+    itemRowsOffset = MemoryPlanner.alignUp((catalog?.width ?? 0) * 4)
+    featureRowsOffset = itemRowsOffset + MemoryPlanner.alignUp(graph.maxBatch * 4)
+    scratchBytes = featureRowsOffset + MemoryPlanner.alignUp(graph.features.count * 4)
+    var featureOfInput = [Int](repeating: -1, count: graph.tensors.count)
+    for (index, feature) in graph.features.enumerated() { featureOfInput[feature.input] = index }
+    self.featureOfInput = featureOfInput
+  }
+
+  /// See `inPlaceLookup`. The score and rank outputs are always computed into the arena, where
+  /// the session reads them.
+  private static func inPlaceLookups(_ graph: ModelGraph) -> [Int] {
+    var producers = [Int](repeating: -1, count: graph.tensors.count)
+    for (index, op) in graph.ops.enumerated() where op.code == .embeddingLookup && op.activation == .none {
+      let table = graph.tensors[graph.input(op, 0)]
+      guard table.type == .float32, table.quantization.kind == .none, table.rowRemap < 0,
+        op.output != graph.scoreOutput, op.output != graph.rankOutput
+      else { continue }
+      producers[op.output] = index
+    }
+    return producers
   }
 
   /// Bytes the plan holds beyond the file (packed copies).
@@ -42,6 +66,14 @@ final class ExecutionPlan {
     return total
   }
 
-  /// Arena bytes the plan needs beyond the graph's: the request vector of the packed catalog.
-  var scratchBytes: Int { catalog.map { MemoryPlanner.alignUp($0.width * 4) } ?? 0 }
+  /// The plan's values in the session arena's scratch (offsets from its start): the packed
+  /// catalog's request vector, then a copy of the chunk's item rows and of each feature's row —
+  /// the ids that in-place lookups index with. They live apart from the graph's own input
+  /// tensors because a consumer of an in-place lookup reads them after the memory plan has let
+  /// those inputs go.
+  let itemRowsOffset: Int
+  let featureRowsOffset: Int
+  let scratchBytes: Int
+  /// Per tensor: the feature whose input it is, or -1.
+  let featureOfInput: [Int]
 }

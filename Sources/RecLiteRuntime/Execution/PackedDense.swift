@@ -8,7 +8,8 @@ import CRecLiteFormat
 final class PackedDense {
   let inputs: Int
   let outputs: Int
-  /// Outputs rounded up to a multiple of 8; the padding columns hold zeros.
+  /// Outputs rounded up to a multiple of 8 (the padding columns hold zeros); 1 for a layer with
+  /// one output, whose weights are then one contiguous vector.
   let paddedOutputs: Int
   /// `[inputs][paddedOutputs]`.
   let weights: UnsafeMutablePointer<Float>
@@ -20,7 +21,7 @@ final class PackedDense {
   init(_ weight: WeightView, bias: UnsafePointer<Float>?) throws(RecLiteError) {
     inputs = weight.inputs
     outputs = weight.outputs
-    paddedOutputs = (outputs + 7) & ~7
+    paddedOutputs = outputs == 1 ? 1 : (outputs + 7) & ~7
     let floats = (inputs + 1) * paddedOutputs
     guard let memory = rlf_aligned_alloc(floats * 4, MemoryPlanner.alignment) else {
       throw RecLiteError(.noMemory, "cannot allocate \(floats * 4) bytes for a packed dense layer")

@@ -9,7 +9,7 @@ public enum Kernels {
 
   @inline(__always)
   public static func activate(_ activation: Activation, rows: Int, out: MatrixView) {
-    if activation == .relu && out.rowStride == out.width {
+    if activation == .relu && out.isContiguous {
       OptimizedKernels.relu(out.base, count: rows * out.width)
     } else {
       ReferenceKernels.activate(activation, rows: rows, out: out)

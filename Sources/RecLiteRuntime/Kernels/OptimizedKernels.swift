@@ -3,63 +3,102 @@
 // kernel tests (float tolerance where the summation order differs).
 
 public enum OptimizedKernels {
-  /// out[r] = act(bias + Σ_i x[r][i] · W[i]) with W packed [inputs][paddedOutputs]: tiles of 2
+  /// out[r] = act(bias + Σ_i x[r][i] · W[i]) with W packed [inputs][paddedOutputs]: tiles of 4
   /// rows × 16 outputs, so each broadcast input serves 16 outputs and each loaded weight vector
-  /// two rows, with four independent accumulators. `relu` applies the activation in registers.
+  /// four rows, with eight independent accumulators; one output (a logit) is a dot product per
+  /// row instead. `relu` applies the activation in registers.
   @_optimize(speed)
   static func packedDense(x: MatrixView, layer: PackedDense, rows: Int, out: MatrixView, relu: Bool) {
-    let inputs = layer.inputs
-    let padded = layer.paddedOutputs
-    let weights = layer.weights
+    if layer.outputs == 1 {
+      denseSingleOutput(x: x, layer: layer, rows: rows, out: out, relu: relu)
+      return
+    }
     var r = 0
     while r < rows {
-      let pair = r &+ 1 < rows
-      let x0 = x.row(r)
-      let x1 = x.row(pair ? r &+ 1 : r)
+      let count = min(4, rows &- r)
       var o = 0
-      while o < padded {
-        let wide = o &+ 16 <= padded
-        let b0 = VectorMath.load(layer.bias + o)
-        let b1 = wide ? VectorMath.load(layer.bias + (o &+ 8)) : SIMD8<Float>()
-        var a0 = b0, a1 = b1, c0 = b0, c1 = b1
-        var w = weights + o
-        if wide {
-          for i in 0..<inputs {
-            let u = SIMD8(repeating: x0[i])
-            let v = SIMD8(repeating: x1[i])
-            let w0 = VectorMath.load(w)
-            let w1 = VectorMath.load(w + 8)
-            a0 = VectorMath.multiplyAdd(a0, u, w0)
-            a1 = VectorMath.multiplyAdd(a1, u, w1)
-            c0 = VectorMath.multiplyAdd(c0, v, w0)
-            c1 = VectorMath.multiplyAdd(c1, v, w1)
-            w += padded
-          }
+      while o < layer.paddedOutputs {
+        if o &+ 16 <= layer.paddedOutputs {
+          denseTile(x: x, layer: layer, row: r, rows: count, output: o, wide: true, out: out, relu: relu)
+          o &+= 16
         } else {
-          for i in 0..<inputs {
-            let w0 = VectorMath.load(w)
-            a0 = VectorMath.multiplyAdd(a0, SIMD8(repeating: x0[i]), w0)
-            c0 = VectorMath.multiplyAdd(c0, SIMD8(repeating: x1[i]), w0)
-            w += padded
-          }
+          denseTile(x: x, layer: layer, row: r, rows: count, output: o, wide: false, out: out, relu: relu)
+          o &+= 8
         }
-        if relu {
-          a0 = VectorMath.relu(a0)
-          a1 = VectorMath.relu(a1)
-          c0 = VectorMath.relu(c0)
-          c1 = VectorMath.relu(c1)
-        }
-        let first = min(8, layer.outputs &- o)
-        let second = wide ? min(8, layer.outputs &- o &- 8) : 0
-        VectorMath.store(a0, out.row(r) + o, count: first)
-        if second > 0 { VectorMath.store(a1, out.row(r) + (o &+ 8), count: second) }
-        if pair {
-          VectorMath.store(c0, out.row(r &+ 1) + o, count: first)
-          if second > 0 { VectorMath.store(c1, out.row(r &+ 1) + (o &+ 8), count: second) }
-        }
-        o &+= wide ? 16 : 8
       }
-      r &+= pair ? 2 : 1
+      r &+= count
+    }
+  }
+
+  /// One tile of `packedDense`: rows r ..< r + rows (at most 4; missing rows repeat the last
+  /// and are not stored), outputs o ..< o + 16 (or + 8 when not `wide`).
+  @inline(__always)
+  private static func denseTile(
+    x: MatrixView, layer: PackedDense, row r: Int, rows: Int, output o: Int, wide: Bool, out: MatrixView, relu: Bool
+  ) {
+    let x0 = x.row(r)
+    let x1 = x.row(r &+ min(1, rows &- 1))
+    let x2 = x.row(r &+ min(2, rows &- 1))
+    let x3 = x.row(r &+ min(3, rows &- 1))
+    let low = VectorMath.load(layer.bias + o)
+    let high = wide ? VectorMath.load(layer.bias + (o &+ 8)) : SIMD8<Float>()
+    var a = (low, low, low, low)
+    var b = (high, high, high, high)
+    var w = layer.weights + o
+    for i in 0..<layer.inputs {
+      let w0 = VectorMath.load(w)
+      let v0 = SIMD8(repeating: x0[i]), v1 = SIMD8(repeating: x1[i])
+      let v2 = SIMD8(repeating: x2[i]), v3 = SIMD8(repeating: x3[i])
+      a.0 = VectorMath.multiplyAdd(a.0, v0, w0)
+      a.1 = VectorMath.multiplyAdd(a.1, v1, w0)
+      a.2 = VectorMath.multiplyAdd(a.2, v2, w0)
+      a.3 = VectorMath.multiplyAdd(a.3, v3, w0)
+      if wide {
+        let w1 = VectorMath.load(w + 8)
+        b.0 = VectorMath.multiplyAdd(b.0, v0, w1)
+        b.1 = VectorMath.multiplyAdd(b.1, v1, w1)
+        b.2 = VectorMath.multiplyAdd(b.2, v2, w1)
+        b.3 = VectorMath.multiplyAdd(b.3, v3, w1)
+      }
+      w += layer.paddedOutputs
+    }
+    let first = min(8, layer.outputs &- o)
+    let second = wide ? min(8, layer.outputs &- o &- 8) : 0
+    store(a.0, b.0, out.row(r) + o, first, second, relu)
+    if rows > 1 { store(a.1, b.1, out.row(r &+ 1) + o, first, second, relu) }
+    if rows > 2 { store(a.2, b.2, out.row(r &+ 2) + o, first, second, relu) }
+    if rows > 3 { store(a.3, b.3, out.row(r &+ 3) + o, first, second, relu) }
+  }
+
+  /// Stores up to 16 outputs of one row (8 from `low`, `second` more from `high`).
+  @inline(__always)
+  private static func store(
+    _ low: SIMD8<Float>, _ high: SIMD8<Float>, _ target: UnsafeMutablePointer<Float>, _ first: Int, _ second: Int,
+    _ relu: Bool
+  ) {
+    VectorMath.store(relu ? VectorMath.relu(low) : low, target, count: first)
+    if second > 0 { VectorMath.store(relu ? VectorMath.relu(high) : high, target + 8, count: second) }
+  }
+
+  /// A layer with one output: per row a dot product of the inputs with the weight vector.
+  @inline(__always)
+  private static func denseSingleOutput(x: MatrixView, layer: PackedDense, rows: Int, out: MatrixView, relu: Bool) {
+    let weights = layer.weights
+    let vectors = layer.inputs & ~7
+    for r in 0..<rows {
+      let row = x.row(r)
+      var acc = SIMD8<Float>()
+      var i = 0
+      while i < vectors {
+        acc = VectorMath.multiplyAdd(acc, VectorMath.load(row + i), VectorMath.load(weights + i))
+        i &+= 8
+      }
+      var sum = layer.bias[0] + VectorMath.sum(acc)
+      while i < layer.inputs {
+        sum = VectorMath.multiplyAdd(sum, row[i], weights[i])
+        i &+= 1
+      }
+      out.row(r)[0] = relu && !(sum > 0) ? 0 : sum
     }
   }
 
@@ -104,7 +143,7 @@ public enum OptimizedKernels {
   static func elementwise(_ a: MatrixView, _ b: MatrixView, rows: Int, out: MatrixView, product: Bool, relu: Bool) {
     let width = out.width
     // One value per row (biases, partial logits): one flat pass over the rows.
-    if width == 1 && out.rowStride == 1 && a.rowStride <= 1 && b.rowStride <= 1 {
+    if width == 1 && out.isContiguous && a.rowIndices == nil && b.rowIndices == nil && a.rowStride <= 1 && b.rowStride <= 1 {
       let x = a.base, y = b.base, z = out.base
       let (sx, sy) = (a.rowStride, b.rowStride)
       var r = 0

@@ -162,18 +162,28 @@ public struct WeightView {
   }
 }
 
-/// A float32 matrix in the arena; `rowStride` 0 broadcasts one row to all.
+/// A float32 matrix: `rowStride` 0 broadcasts one row to all; with `rowIndices`, row r is row
+/// rowIndices[r] of the storage (a lookup read in place from a float32 table).
 public struct MatrixView {
   public let base: UnsafeMutablePointer<Float>
   public let width: Int
   public let rowStride: Int
+  public let rowIndices: UnsafePointer<Int32>?
 
-  public init(base: UnsafeMutablePointer<Float>, width: Int, rowStride: Int) {
+  public init(base: UnsafeMutablePointer<Float>, width: Int, rowStride: Int, rowIndices: UnsafePointer<Int32>? = nil) {
     self.base = base
     self.width = width
     self.rowStride = rowStride
+    self.rowIndices = rowIndices
   }
 
   @inline(__always)
-  public func row(_ r: Int) -> UnsafeMutablePointer<Float> { base + r * rowStride }
+  public func row(_ r: Int) -> UnsafeMutablePointer<Float> {
+    guard let rowIndices else { return base + r &* rowStride }
+    return base + Int(rowIndices[r]) &* rowStride
+  }
+
+  /// Whether row r + 1 starts right after row r: the rows form one flat array.
+  @inline(__always)
+  public var isContiguous: Bool { rowIndices == nil && rowStride == width }
 }
