@@ -142,18 +142,26 @@ public final class Session {
   ) throws(RecLiteError) {
     if output == graph.rankOutput, let catalog = model.plan.catalog {
       let request = catalogRequest(catalog)
-      for i in 0..<count {
-        take(i, catalog.score(row: row(i), request: request.vector, requestSum: request.sum, constant: request.constant))
+      // Up to 8 candidates at a time (the head runs on blocks), their rows in the scratch.
+      let rows = (executor.scratch + model.plan.itemRowsOffset).assumingMemoryBound(to: Int32.self)
+      var start = 0
+      while start < count {
+        let n = min(PackedCatalog.lanes, count - start)
+        for i in 0..<n { rows[i] = Int32(truncatingIfNeeded: row(start + i)) }
+        let scores = catalog.scores(rows: UnsafePointer(rows), count: n, request)
+        for i in 0..<n { take(start + i, scores[i]) }
+        start += n
       }
       return
     }
     try forEachScore(count: count, output: output, row: { Int32(truncatingIfNeeded: row($0)) }, take: take)
   }
 
-  /// The packed catalog's request vector (gathered into the arena's scratch), its sum, and the
-  /// request-stage constant of the score. The request ops must have run.
-  private func catalogRequest(_ catalog: PackedCatalog) -> (vector: UnsafePointer<Float>, sum: Float, constant: Float) {
-    let vector = (executor.arena + graph.scratchOffset).assumingMemoryBound(to: Float.self)
+  /// What the request contributes to the packed catalog's scores: the dot terms' request
+  /// vectors gathered into the arena's scratch, their sum, the request-stage constant, and the
+  /// head's request vector. The request ops must have run.
+  private func catalogRequest(_ catalog: PackedCatalog) -> PackedCatalog.Request {
+    let vector = executor.scratch.assumingMemoryBound(to: Float.self)
     var n = 0
     var sum: Float = 0
     for dot in catalog.score.dots {
@@ -166,7 +174,10 @@ public final class Session {
     }
     var constant: Float = 0
     for t in catalog.score.requestBiases { constant += executor.matrix(t).row(0)[0] }
-    return (UnsafePointer(vector), sum, constant)
+    let headRequest = catalog.head.flatMap { $0.request >= 0 ? UnsafePointer(executor.matrix($0.request).row(0)) : nil }
+    return PackedCatalog.Request(
+      values: UnsafePointer(vector), sum: sum, constant: constant, headRequest: headRequest,
+      scratch: executor.scratch + model.plan.catalogScratchOffset)
   }
 
   /// Scores `count` candidates in chunks of at most `maxBatch`: `row(i)` gives
@@ -232,10 +243,7 @@ public final class Session {
     let keys = UnsafeMutableRawPointer(idsOut).assumingMemoryBound(to: UInt64.self)
     var heap = TopKHeap(storage: keys, capacity: capacity)
     if let packed = model.plan.catalog {
-      let request = catalogRequest(packed)
-      packed.scan(
-        count: graph.catalogSize, request: request.vector, requestSum: request.sum, constant: request.constant,
-        excluded: excluded, heap: &heap)
+      packed.scan(count: graph.catalogSize, catalogRequest(packed), excluded: excluded, heap: &heap)
     } else {
       try forEachScore(
         count: graph.catalogSize, output: graph.rankOutput, row: { Int32(truncatingIfNeeded: $0) },

@@ -14,11 +14,6 @@ final class ExecutionPlan {
   let inPlaceLookup: [Int]
 
   init(_ graph: ModelGraph) throws(RecLiteError) {
-    if graph.rankOutput >= 0, let linear = LinearScore.match(graph.rankOutput, in: graph) {
-      catalog = try PackedCatalog(linear, graph: graph)
-    } else {
-      catalog = nil
-    }
     var dense: [PackedDense?] = []
     dense.reserveCapacity(graph.ops.count)
     for op in graph.ops {
@@ -36,8 +31,14 @@ final class ExecutionPlan {
       dense.append(try PackedDense(view, bias: bias))
     }
     self.dense = dense
+    if graph.rankOutput >= 0, let linear = LinearScore.match(graph.rankOutput, in: graph) {
+      catalog = try PackedCatalog(linear, graph: graph, dense: dense)
+    } else {
+      catalog = nil
+    }
     inPlaceLookup = ExecutionPlan.inPlaceLookups(graph)
-    itemRowsOffset = MemoryPlanner.alignUp((catalog?.width ?? 0) * 4)
+    catalogScratchOffset = MemoryPlanner.alignUp((catalog?.width ?? 0) * 4)
+    itemRowsOffset = catalogScratchOffset + MemoryPlanner.alignUp(catalog?.scratchBytes ?? 0)
     featureRowsOffset = itemRowsOffset + MemoryPlanner.alignUp(graph.maxBatch * 4)
     scratchBytes = featureRowsOffset + MemoryPlanner.alignUp(graph.features.count * 4)
     var featureOfInput = [Int](repeating: -1, count: graph.tensors.count)
@@ -67,10 +68,11 @@ final class ExecutionPlan {
   }
 
   /// The plan's values in the session arena's scratch (offsets from its start): the packed
-  /// catalog's request vector, then a copy of the chunk's item rows and of each feature's row —
+  /// catalog's request vector and its own scratch (the head's buffers), then a copy of the chunk's item rows and of each feature's row —
   /// the ids that in-place lookups index with. They live apart from the graph's own input
   /// tensors because a consumer of an in-place lookup reads them after the memory plan has let
   /// those inputs go.
+  let catalogScratchOffset: Int
   let itemRowsOffset: Int
   let featureRowsOffset: Int
   let scratchBytes: Int

@@ -10,6 +10,8 @@ final class PackedCatalog {
   static let lanes = 8
 
   let score: LinearScore
+  /// The score's head, run per block of candidates, or nil.
+  let head: PackedHead?
   /// Rows packed: every item row a request can reach (known rows and the OOV row).
   let rowCount: Int
   /// Σ of the dot terms' widths: the length of the request vector.
@@ -30,8 +32,9 @@ final class PackedCatalog {
   let byteCount: Int
 
   /// Packs the tables of `score` for the item feature's reachable rows.
-  init(_ score: LinearScore, graph: ModelGraph) throws(RecLiteError) {
+  init(_ score: LinearScore, graph: ModelGraph, dense: [PackedDense?]) throws(RecLiteError) {
     self.score = score
+    head = try score.head.map { head throws(RecLiteError) in try PackedHead(head, graph: graph, dense: dense) }
     let item = graph.features[graph.itemFeature]
     rowCount = max(item.rowCount, item.oovRow + 1)
     var width = 0
@@ -102,43 +105,61 @@ final class PackedCatalog {
 
   // MARK: Scoring
 
-  /// Score of one row: the same operations in the same order as one lane of `scan` (the same
-  /// `VectorMath.multiplyAdd`), so the two give equal bits. `request` holds `width` values; `requestSum` is their sum (used by byte
-  /// codes: Σ r·(q·s + b) = s·Σ r·q + b·Σ r); `constant` is the request-stage part of the score.
-  @inline(__always)
-  func score(row: Int, request: UnsafePointer<Float>, requestSum: Float, constant: Float) -> Float {
+  /// What a request contributes to the score, and the session scratch the head runs in.
+  struct Request {
+    /// The dot terms' request vectors, concatenated (`width` values).
+    let values: UnsafePointer<Float>
+    /// Σ values: byte codes use Σ r·(q·s + b) = s·Σ r·q + b·Σ r.
+    let sum: Float
+    /// The request-stage part of the score.
+    let constant: Float
+    /// The head's request vector (nil when the head has none or there is no head).
+    let headRequest: UnsafePointer<Float>?
+    /// 8 row ids, then the head's buffers.
+    let scratch: UnsafeMutableRawPointer
+  }
+
+  /// Scratch bytes a session provides (`Request.scratch`).
+  var scratchBytes: Int { MemoryPlanner.alignUp(PackedCatalog.lanes * 4) + (head?.scratchFloats ?? 0) * 4 }
+
+  /// Scores of up to 8 candidates with item rows `rows[0..<count]` (any rows): lane i is row
+  /// i's score, computed with the operations of `scan`'s lanes in the same order, so a score
+  /// and a recommendation of the same item give equal bits.
+  func scores(rows: UnsafePointer<Int32>, count: Int, _ request: Request) -> SIMD8<Float> {
+    var linear = SIMD8<Float>()
     let lanes = PackedCatalog.lanes
-    let offset = (row / lanes) &* width &* lanes &+ row % lanes
-    var acc: Float = 0
-    if let codes {
-      for j in 0..<width { acc = VectorMath.multiplyAdd(acc, request[j], Float(codes[offset &+ j &* lanes])) }
-    } else if let floats {
-      for j in 0..<width { acc = VectorMath.multiplyAdd(acc, request[j], floats[offset &+ j &* lanes]) }
+    for lane in 0..<count {
+      let row = Int(rows[lane])
+      let offset = (row / lanes) &* width &* lanes &+ row % lanes
+      var acc: Float = 0
+      if let codes {
+        for j in 0..<width { acc = VectorMath.multiplyAdd(acc, request.values[j], Float(codes[offset &+ j &* lanes])) }
+      } else if let floats {
+        for j in 0..<width { acc = VectorMath.multiplyAdd(acc, request.values[j], floats[offset &+ j &* lanes]) }
+      }
+      if let rowScale, let rowBias { acc = VectorMath.multiplyAdd(acc * rowScale[row], rowBias[row], request.sum) }
+      linear[lane] = (acc + itemBias[row]) + request.constant
     }
-    if let rowScale, let rowBias { acc = VectorMath.multiplyAdd(acc * rowScale[row], rowBias[row], requestSum) }
-    return (acc + itemBias[row]) + constant
+    return withHead(linear, rows: rows, count: count, request)
+  }
+
+  /// `linear` plus the head's output for the same rows (unchanged without a head).
+  @inline(__always)
+  private func withHead(_ linear: SIMD8<Float>, rows: UnsafePointer<Int32>, count: Int, _ request: Request) -> SIMD8<Float> {
+    guard let head else { return linear }
+    let buffers = (request.scratch + MemoryPlanner.alignUp(PackedCatalog.lanes * 4)).assumingMemoryBound(to: Float.self)
+    return linear + head.scores(rows: rows, count: count, request: request.headRequest, scratch: buffers)
   }
 
   /// Offers rows 0..<count that are not excluded to `heap`, in ascending row order; a block
   /// whose 8 scores cannot beat the heap's worst kept score is skipped after one test.
-  func scan(
-    count: Int, request: UnsafePointer<Float>, requestSum: Float, constant: Float,
-    excluded: UnsafePointer<UInt8>, heap: inout TopKHeap
-  ) {
+  func scan(count: Int, _ request: Request, excluded: UnsafePointer<UInt8>, heap: inout TopKHeap) {
     let blocks = (count + PackedCatalog.lanes - 1) / PackedCatalog.lanes
-    let request = Request(values: request, sum: requestSum, constant: constant)
     if let codes {
       scan(ByteColumns.self, UnsafeRawPointer(codes), blocks: blocks, count: count, request, excluded, &heap)
     } else if let floats {
       scan(FloatColumns.self, UnsafeRawPointer(floats), blocks: blocks, count: count, request, excluded, &heap)
     }
-  }
-
-  /// A request's part of the score: the vector, its sum and the constant.
-  struct Request {
-    let values: UnsafePointer<Float>
-    let sum: Float
-    let constant: Float
   }
 
   /// The scan for one column encoding: four blocks at a time, so each broadcast request value
@@ -160,30 +181,36 @@ final class PackedCatalog {
         a2 = VectorMath.multiplyAdd(a2, r, C.load(base + 2 &* blockBytes, j))
         a3 = VectorMath.multiplyAdd(a3, r, C.load(base + 3 &* blockBytes, j))
       }
-      offer(finish(a0, block, request), block, count, excluded, &heap)
-      offer(finish(a1, block &+ 1, request), block &+ 1, count, excluded, &heap)
-      offer(finish(a2, block &+ 2, request), block &+ 2, count, excluded, &heap)
-      offer(finish(a3, block &+ 3, request), block &+ 3, count, excluded, &heap)
+      offer(finish(a0, block, count, request), block, count, excluded, &heap)
+      offer(finish(a1, block &+ 1, count, request), block &+ 1, count, excluded, &heap)
+      offer(finish(a2, block &+ 2, count, request), block &+ 2, count, excluded, &heap)
+      offer(finish(a3, block &+ 3, count, request), block &+ 3, count, excluded, &heap)
       block &+= 4
     }
     while block < blocks {
       let base = values + block &* blockBytes
       var acc = SIMD8<Float>()
       for j in 0..<width { acc = VectorMath.multiplyAdd(acc, SIMD8(repeating: request.values[j]), C.load(base, j)) }
-      offer(finish(acc, block, request), block, count, excluded, &heap)
+      offer(finish(acc, block, count, request), block, count, excluded, &heap)
       block &+= 1
     }
   }
 
-  /// The block's scores from its dot products (see `score(row:…)` for the order of operations).
+  /// The block's scores from its dot products (see `scores(rows:count:_:)` for the order of
+  /// operations), with the head's output for its rows below `count`.
   @inline(__always)
-  private func finish(_ dots: SIMD8<Float>, _ block: Int, _ request: Request) -> SIMD8<Float> {
+  private func finish(_ dots: SIMD8<Float>, _ block: Int, _ count: Int, _ request: Request) -> SIMD8<Float> {
     let first = block &* PackedCatalog.lanes
     var acc = dots
     if let rowScale, let rowBias {
       acc = VectorMath.multiplyAdd(acc * load8(rowScale, first), load8(rowBias, first), SIMD8(repeating: request.sum))
     }
-    return (acc + load8(itemBias, first)) + SIMD8(repeating: request.constant)
+    let linear = (acc + load8(itemBias, first)) + SIMD8(repeating: request.constant)
+    guard head != nil else { return linear }
+    let rows = request.scratch.assumingMemoryBound(to: Int32.self)
+    let n = min(PackedCatalog.lanes, count &- first)
+    for lane in 0..<n { rows[lane] = Int32(truncatingIfNeeded: first &+ lane) }
+    return withHead(linear, rows: rows, count: n, request)
   }
 
   /// Offers a block's rows below `count` that beat the heap and are not excluded: one inlined
