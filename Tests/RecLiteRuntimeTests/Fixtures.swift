@@ -362,3 +362,61 @@ struct LinearTwoTowerFixture {
     return rows
   }
 }
+
+/// The DeepFM student's exported shape with its item side precomputed: per candidate
+/// W3·relu(W2·relu(a_u + P[item]) + b2) + b3 + ⟨v_u, S[item]⟩ + C[item] + w_u, with
+/// a_u = W1·E_user[u]; the runtime runs it as a head fused into the catalog scan.
+struct HeadFixture {
+  let users: [Int64] = [2, 4, 6, 9]
+  let items: [Int64] = (0..<45).map { 50 + 3 * Int64($0) }
+  let d = 6
+  let h1 = 12
+  let h2 = 7
+  var userTable: [[Float]], w1: [[Float]], pTable: [[Float]], w2: [[Float]], b2: [Float], w3: [[Float]], b3: [Float]
+  var sTable: [[Float]], cTable: [[Float]], userLinear: [[Float]]
+  var encoding: TableEncoding
+
+  init(seed: UInt64 = 41, encoding: TableEncoding = .float32) {
+    var random = TestRandom(state: seed)
+    userTable = random.matrix(5, d)
+    w1 = random.matrix(h1, d)
+    pTable = random.matrix(46, h1)
+    w2 = random.matrix(h2, h1)
+    b2 = random.matrix(1, h2)[0]
+    w3 = random.matrix(1, h2)
+    b3 = [0.1]
+    sTable = random.matrix(46, d)
+    cTable = random.matrix(46, 1)
+    userLinear = random.matrix(5, 1)
+    self.encoding = encoding
+  }
+
+  func builder() -> ModelBuilder {
+    let m = ModelBuilder(description: "DeepFM head fixture")
+    let user = m.feature("user", kind: .user, vocabulary: users)
+    let item = m.feature("item", kind: .item, vocabulary: items)
+    let v = m.embeddingLookup("v", table: m.constant("user_table", floats: flat(userTable), shape: [5, d]), ids: user)
+    let a = m.dense("a", v, weight: m.constant("w1", floats: flat(w1), shape: [h1, d]), bias: nil)
+    let p = m.embeddingLookup("p", table: encoding.constant(m, "p_table", pTable), ids: item)
+    let x = m.add("x", a, p, activation: .relu)
+    let h = m.dense("h", x, weight: m.constant("w2", floats: flat(w2), shape: [h2, h1]), bias: m.constant("b2", floats: b2, shape: [h2]), activation: .relu)
+    let mlp = m.dense("mlp", h, weight: m.constant("w3", floats: flat(w3), shape: [1, h2]), bias: m.constant("b3", floats: b3, shape: [1]))
+    let fm = m.dot("fm", v, m.embeddingLookup("s", table: encoding.constant(m, "s_table", sTable), ids: item))
+    let c = m.embeddingLookup("c", table: m.constant("c_table", floats: flat(cTable), shape: [46, 1]), ids: item)
+    let w = m.embeddingLookup("w", table: m.constant("user_linear", floats: flat(userLinear), shape: [5, 1]), ids: user)
+    let logit = m.add("logit", m.add("mlp_fm", mlp, fm), m.add("bias", c, w))
+    m.outputs(scores: m.sigmoid("score", logit))
+    m.catalog(item: item, titles: nil, popularity: [3, 1])
+    return m
+  }
+
+  /// The logit computed the straightforward way.
+  func score(user: Int64, item: Int64) -> Float {
+    let u = users.firstIndex(of: user) ?? users.count
+    let i = items.firstIndex(of: item) ?? items.count
+    let v = userTable[u]
+    let x = relu(zip(matvec(w1, v, [Float](repeating: 0, count: h1)), encoding.decoded(pTable)[i]).map { $0 + $1 })
+    let h = relu(matvec(w2, x, b2))
+    return matvec(w3, h, b3)[0] + dotProduct(v, encoding.decoded(sTable)[i]) + cTable[i][0] + userLinear[u][0]
+  }
+}

@@ -198,6 +198,30 @@ func runtimeRecommend(
     }
   }
 
+  /// The head fused into the catalog scan (the DeepFM student's shape): scores match the
+  /// straightforward computation, recommend ranks by them, and the two agree bit for bit.
+  @Test(arguments: TableEncoding.allCases)
+  func fusedHeadScoresAndRanksLikeTheModel(encoding: TableEncoding) throws {
+    let fixture = HeadFixture(encoding: encoding)
+    let model = try openModel(fixture.builder(), maxBatch: 16)
+    #expect(model.plan.catalog?.head != nil, "the head was not recognized")
+    let session = try Session(model: model, arena: nil, length: 0)
+    for user in fixture.users + [1000] {
+      let got = try runtimeScores(model, user: user, items: fixture.items + [7])
+      for (i, item) in (fixture.items + [7]).enumerated() {
+        #expect(close(got[i], fixture.score(user: user, item: item), tolerance: 1e-4), "user \(user) item \(item)")
+      }
+      for k in [1, 4, 9, 45] {
+        let top = try runtimeRecommend(session, user: user, k: k, exclude: [fixture.items[0]], flags: Request.noFallback)
+        let eligible = Array(fixture.items.dropFirst())
+        let scored = try runtimeScores(model, user: user, items: eligible)
+        let expected = referenceRanking(eligible) { scored[eligible.firstIndex(of: $0)!] }.prefix(k)
+        #expect(top.ids == expected.map(\.id), "user \(user) k \(k)")
+        #expect(top.scores.map(\.bitPattern) == expected.map(\.score.bitPattern), "user \(user) k \(k)")
+      }
+    }
+  }
+
   @Test func nonlinearScoresRunTheCandidateOps() throws {
     #expect(try openModel(TwoTowerFixture().builder()).plan.catalog == nil)
     #expect(try openModel(RankerFixture().builder()).plan.catalog == nil)
