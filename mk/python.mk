@@ -2,7 +2,7 @@
 #
 #   make python-test   the pytest suite, against the package installed (with its bundled
 #                      libreclite.so) into a virtual environment under $(BUILD)/python
-#   make wheel         the platform wheel, libreclite.so inside: $(BUILD)/python/dist/reclite-*.whl
+#   make wheel         the platform wheel, a portable libreclite.so inside: $(BUILD)/python/dist/reclite-*.whl
 #
 # Both build without network: pip uses the interpreter's setuptools and wheel
 # (scripts/deps.d/python.sh installs them), and the venv borrows numpy and pytest
@@ -33,9 +33,13 @@ python-test: lib tool $(BUILD)/sample.rlm $(BIN)/recommend $(PY_VENV)/bin/python
 	  RECLITE_DEMO_MODEL=$(abspath $(PY_DEMO_MODEL)) \
 	  $(abspath $(PY_VENV))/bin/python -m pytest -q -p no:cacheprovider tests
 
-wheel: lib
+# The wheel carries the baseline x86-64 library (LIB_CPU=generic), so it runs on any x86-64
+# CPU, not only on CPUs like the build machine's.
+PORTABLE_BUILD = $(BUILD)/portable
+wheel:
+	$(MAKE) --no-print-directory lib LIB_CPU=generic BUILD=$(PORTABLE_BUILD)
 	rm -rf $(WHEEL_DIR)
-	RECLITE_BUNDLE_LIBRARY=$(PY_LIBRARY) $(PYTHON) -m pip wheel --quiet --no-deps --no-build-isolation \
+	RECLITE_BUNDLE_LIBRARY=$(abspath $(PORTABLE_BUILD))/lib/libreclite.so $(PYTHON) -m pip wheel --quiet --no-deps --no-build-isolation \
 	  --wheel-dir $(WHEEL_DIR) ./bindings/python
 	@ls -l $(WHEEL_DIR)/*.whl
 
