@@ -27,9 +27,10 @@ SONAME := libreclite.so.$(ABI_VERSION)
 
 # The x86-64 CPU class the release library and tool are built for. On a machine with AVX2 and
 # FMA it is that class (haswell), and the kernels fuse multiply-adds (RECLITE_FMA); LIB_CPU=generic
-# builds the baseline x86-64 library that runs on any x86-64 CPU (what `make wheel` bundles).
+# builds the baseline x86-64 library that runs on any x86-64 CPU (what `make wheel` bundles);
+# RECLITE_CPU=generic in the environment does the same for the library and for SwiftPM builds.
 HOST_AVX2_FMA := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo yes)
-LIB_CPU ?= $(if $(HOST_AVX2_FMA),haswell,generic)
+LIB_CPU ?= $(if $(filter generic,$(RECLITE_CPU)),generic,$(if $(HOST_AVX2_FMA),haswell,generic))
 CPU_FLAGS := $(if $(filter haswell,$(LIB_CPU)),-target-cpu haswell -D RECLITE_FMA)
 EMBEDDED := -enable-experimental-feature Embedded -wmo -parse-as-library -Osize -Xfrontend -function-sections $(CPU_FLAGS)
 SHIM_FLAGS := -O2 -fPIC -ffunction-sections -fdata-sections -fno-exceptions -fno-rtti -std=c++17 -Wno-deprecated-declarations \

@@ -11,10 +11,26 @@
 //   RecLiteTrain      host-only: data, layers with gradients, training, distillation, metrics
 //   RecLiteToolkit    host-only: export to .rlm, evaluation through the runtime, the pipeline
 //   reclite           the command-line tool
+import Foundation
 import PackageDescription
 
 /// Flags the format shim needs so it carries no libstdc++ run-time dependency.
 let shimFlags: [CXXSetting] = [.unsafeFlags(["-fno-exceptions", "-fno-rtti", "-Wno-deprecated-declarations"])]
+
+/// The runtime compiled here (for the toolkit, the CLI and the tests) uses the CPU class the
+/// Makefile builds libreclite for (its LIB_CPU rule: AVX2 and FMA on the build machine →
+/// haswell with fused multiply-adds), so both compute the same bits. RECLITE_CPU=generic
+/// overrides it, as LIB_CPU=generic does for the library.
+let hostHasAVX2FMA: Bool = {
+  guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+    let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+  else { return false }
+  let words = Set(flags.split(separator: " "))
+  return words.contains("avx2") && words.contains("fma")
+}()
+let runtimeCPU: [SwiftSetting] =
+  ProcessInfo.processInfo.environment["RECLITE_CPU"] != "generic" && hostHasAVX2FMA
+  ? [.unsafeFlags(["-target-cpu", "haswell"]), .define("RECLITE_FMA")] : []
 
 let package = Package(
   name: "RecLite",
@@ -34,7 +50,7 @@ let package = Package(
       exclude: ["generated"],
       cxxSettings: shimFlags + [.headerSearchPath(".")]
     ),
-    .target(name: "RecLiteRuntime", dependencies: ["CRecLiteFormat"]),
+    .target(name: "RecLiteRuntime", dependencies: ["CRecLiteFormat"], swiftSettings: runtimeCPU),
     .target(name: "RecLiteC", dependencies: ["RecLiteRuntime", "CRecLite"], exclude: ["exports.map"]),
     .target(name: "RecLiteWriter", dependencies: ["RecLiteRuntime", "CRecLiteFormat"]),
     .target(name: "RecLiteTrain"),

@@ -303,6 +303,15 @@ reclite_status reclite_model_get_feature(const reclite_model *model, uint32_t in
                                          reclite_feature_info *info);
 
 /**
+ * The raw value of row `row` (0 ≤ row < value_count) of feature `feature`: the id requests and
+ * candidate lists use for it. Lists the users a model knows or its catalog (the item feature),
+ * e.g. to build candidate lists. Thread-safe.
+ * Errors: RECLITE_E_INVALID_ARGUMENT (NULL, feature or row out of range).
+ */
+reclite_status reclite_model_get_feature_value(const reclite_model *model, uint32_t feature, uint64_t row,
+                                               int64_t *value);
+
+/**
  * Looks up a feature by name (e.g. "hour") for use in reclite_context_value.
  * Errors: RECLITE_E_INVALID_ARGUMENT (NULL argument or no feature of that
  * name; the message lists the model's features). Thread-safe.

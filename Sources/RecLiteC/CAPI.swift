@@ -144,6 +144,25 @@ public func reclite_model_get_feature(
 }
 
 @c @implementation
+public func reclite_model_get_feature_value(
+  _ handle: OpaquePointer?, _ feature: UInt32, _ row: UInt64, _ value: UnsafeMutablePointer<Int64>?
+) -> reclite_status {
+  guard let model = borrow(handle), let value else {
+    return fail(RecLiteError(.invalidArgument, "model and value must not be NULL"))
+  }
+  let features = model.graph.features
+  guard Int(feature) < features.count else {
+    return fail(RecLiteError(.invalidArgument, "feature \(feature) out of range (the model has \(features.count))"))
+  }
+  let info = features[Int(feature)]
+  guard row < UInt64(info.rowCount) else {
+    return fail(RecLiteError(.invalidArgument, "row \(row) of feature \(info.name) out of range (it has \(info.rowCount) values)"))
+  }
+  value.pointee = info.value(ofRow: Int(row))
+  return ok
+}
+
+@c @implementation
 public func reclite_model_get_metadata(
   _ handle: OpaquePointer?, _ index: UInt32, _ key: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
   _ value: UnsafeMutablePointer<UnsafePointer<CChar>?>?

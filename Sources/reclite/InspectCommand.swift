@@ -18,6 +18,7 @@ struct InspectCommand: ParsableCommand {
       Examples:
         reclite inspect movies.rlm
         reclite inspect movies.rlm --json | jq .arenaBytes
+        reclite inspect movies.rlm --json --weights > movies.json
       """
   )
 
@@ -27,9 +28,16 @@ struct InspectCommand: ParsableCommand {
   @Flag(help: "Print JSON instead of text.")
   var json = false
 
+  @Flag(help: "With --json: include every stored tensor's decoded values (base64 little-endian float32 or int64), enough to rebuild the model elsewhere (bench/peers/onnx_export.py does).")
+  var weights = false
+
+  func validate() throws {
+    if weights && !json { throw ValidationError("--weights needs --json") }
+  }
+
   func run() throws {
     let opened = try Model.open(commandLinePath: model)
-    let summary = InspectReport(model: opened, path: model)
+    let summary = InspectReport(model: opened, path: model, weights: weights)
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

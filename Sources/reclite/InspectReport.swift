@@ -1,5 +1,6 @@
 // A plain description of an opened model, for `reclite inspect` (text and JSON).
 
+import Foundation
 import RecLiteRuntime
 import RecLiteToolkit
 
@@ -11,6 +12,9 @@ struct InspectReport: Codable {
     let rows: Int
     let oovRow: Int
     let vocabulary: String
+    /// Tensor indices: the vocabulary (-1 for the identity map) and the graph input that receives the row.
+    let vocabularyTensor: Int
+    let inputTensor: Int
   }
 
   struct Op: Codable {
@@ -21,6 +25,11 @@ struct InspectReport: Codable {
     let output: String?
     let activation: String
     let bagMode: String?
+    /// Tensor indices of the inputs (-1 for an absent optional input) and of the output.
+    let inputTensors: [Int]
+    let outputTensor: Int?
+    /// Multiply-adds per row (per candidate for candidate ops).
+    let multiplyAdds: Int
   }
 
   struct Tensor: Codable {
@@ -34,6 +43,10 @@ struct InspectReport: Codable {
     let rowRemap: Int?
     /// "file" for stored constants, "arena@OFFSET" for activations.
     let location: String
+    /// With --weights: the decoded values, little-endian and base64-encoded, as `valuesType`
+    /// ("float32": dequantized, logical rows of remapped tables, CSR made dense; "int64": integer tensors widened).
+    var values: String? = nil
+    var valuesType: String? = nil
   }
 
   let path: String
@@ -52,8 +65,19 @@ struct InspectReport: Codable {
   let plannedActivationBytes: Int
   let maxBatch: Int
   let metadata: [String: String]
+  /// What score and recommend return: "logit" (the final sigmoid left out) or "raw".
+  let scoreKind: String
+  /// Tensor indices of what `score` returns and what `recommend` ranks (-1 without a catalog).
+  let scoreTensor: Int
+  let rankTensor: Int
+  /// Index of the ITEM feature and of the USER feature (-1 without one).
+  let itemFeature: Int
+  let userFeature: Int
+  /// Multiply-adds per candidate scored and once per request.
+  let multiplyAddsPerCandidate: Int
+  let multiplyAddsPerRequest: Int
 
-  init(model: Model, path: String) {
+  init(model: Model, path: String, weights: Bool = false) {
     let graph = model.graph
     func tensorName(_ t: Int) -> String {
       guard t >= 0 else { return "-" }
@@ -75,23 +99,34 @@ struct InspectReport: Codable {
     features = graph.features.enumerated().map { index, f in
       Feature(
         index: index, name: f.name.description, kind: f.kind.name.description, rows: f.rowCount, oovRow: f.oovRow,
-        vocabulary: f.vocabulary == nil ? "identity" : "sorted int64 (\(tensorName(f.vocabularyTensor)))")
+        vocabulary: f.vocabulary == nil ? "identity" : "sorted int64 (\(tensorName(f.vocabularyTensor)))",
+        vocabularyTensor: f.vocabularyTensor, inputTensor: f.input)
     }
     ops = graph.ops.enumerated().map { index, op in
       Op(
         index: index, op: op.code.name.description, stage: op.stage.name.description,
         inputs: (0..<op.inputCount).map { tensorName(graph.input(op, $0)) },
         output: op.output >= 0 ? tensorName(op.output) : nil, activation: op.activation.name.description,
-        bagMode: op.code == .embeddingBag ? op.bagMode.name.description : nil)
+        bagMode: op.code == .embeddingBag ? op.bagMode.name.description : nil,
+        inputTensors: (0..<op.inputCount).map { graph.input(op, $0) }, outputTensor: op.output >= 0 ? op.output : nil,
+        multiplyAdds: graph.multiplyAdds(ofOp: index))
     }
     tensors = graph.tensors.enumerated().map { index, t in
       let shape = t.rank == 2 ? [t.dims.0, t.dims.1] : [t.dims.0]
       let bytes = t.isConstant ? t.byteCount : (t.stage == .candidate ? graph.maxBatch : 1) * t.width * 4
-      return Tensor(
+      var tensor = Tensor(
         index: index, name: t.name.description, dtype: t.type.name.description, shape: shape, bytes: bytes,
         quantization: t.quantization.kind.name.description, sparse: t.isSparse,
         rowRemap: t.rowRemap >= 0 ? t.rowRemap : nil,
         location: t.isConstant ? "file" : "arena@\(t.arenaOffset)")
+      if weights, let floats = TensorValues.floats(index, in: graph) {
+        tensor.values = floats.withUnsafeBytes { Data($0).base64EncodedString() }
+        tensor.valuesType = "float32"
+      } else if weights, let integers = TensorValues.integers(index, in: graph) {
+        tensor.values = integers.withUnsafeBytes { Data($0).base64EncodedString() }
+        tensor.valuesType = "int64"
+      }
+      return tensor
     }
     weightBytes = graph.weightBytes
     arenaBytes = model.arenaBytes
@@ -103,6 +138,13 @@ struct InspectReport: Codable {
       metadata[entry.key.description] = entry.value.description
     }
     self.metadata = metadata
+    scoreKind = graph.scoreKind.name.description
+    scoreTensor = graph.scoreOutput
+    rankTensor = graph.rankOutput
+    itemFeature = graph.itemFeature
+    userFeature = graph.userFeature
+    multiplyAddsPerCandidate = graph.multiplyAddsPerCandidate
+    multiplyAddsPerRequest = graph.multiplyAddsPerRequest
   }
 
   /// The readable report.
@@ -128,7 +170,9 @@ struct InspectReport: Codable {
       if let remap = $0.rowRemap { quantization += ", remap #\(remap)" }
       return ["\($0.index)", $0.name, $0.dtype, "[" + $0.shape.map(String.init).joined(separator: ", ") + "]", $0.bytes.grouped, quantization, $0.location]
     }).rendered
-    out += "\nweights: \(weightBytes.grouped) bytes\n"
+    out += "\nscores: \(scoreKind) of \(scoreTensor >= 0 ? tensors[scoreTensor].name : "-")\n"
+    out += "multiply-adds: \(multiplyAddsPerCandidate.grouped) per candidate, \(multiplyAddsPerRequest.grouped) per request\n"
+    out += "weights: \(weightBytes.grouped) bytes\n"
     out += "arena: \(arenaBytes.grouped) bytes per session (activations \(plannedActivationBytes.grouped) bytes for chunks of \(maxBatch) candidates, plus exclusion bitmap and alignment)\n"
     if !metadata.isEmpty {
       out += "\nmetadata\n"

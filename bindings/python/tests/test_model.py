@@ -47,6 +47,15 @@ def test_features_list_every_input_with_its_kind(model: reclite.Model) -> None:
     assert model.context_index("hour") == 2
 
 
+def test_values_list_the_catalog_and_the_users(model: reclite.Model) -> None:
+    # The sample model's users are 1..50 and its items 1..200.
+    assert model.values("item").tolist() == list(range(1, 201))
+    assert model.values("user").tolist() == list(range(1, 51))
+    assert model.values("hour").tolist() == list(range(24))  # an identity feature: its rows are its values
+    with pytest.raises(reclite.InvalidArgumentError, match="no feature named 'genre'"):
+        model.values("genre")
+
+
 def test_metadata_is_a_fresh_dict(model: reclite.Model) -> None:
     metadata = model.metadata
     assert metadata == {"producer": "reclite sample-model", "sample.seed": "1"}

@@ -139,6 +139,7 @@ SIGNATURES: Dict[str, Tuple[Optional[type], List[type]]] = {
     "reclite_model_arena_size": (c_size_t, [Model_p]),
     "reclite_model_get_info": (reclite_status, [Model_p, POINTER(reclite_model_info)]),
     "reclite_model_get_feature": (reclite_status, [Model_p, c_uint32, POINTER(reclite_feature_info)]),
+    "reclite_model_get_feature_value": (reclite_status, [Model_p, c_uint32, c_uint64, POINTER(c_int64)]),
     "reclite_model_find_feature": (reclite_status, [Model_p, c_char_p, POINTER(c_uint32)]),
     "reclite_model_item_title": (c_char_p, [Model_p, c_int64]),
     "reclite_model_metadata": (c_char_p, [Model_p, c_char_p]),

@@ -229,6 +229,23 @@ class Model(Resource):
             raw = _capi.lib().reclite_model_item_title(handle, item_id)
         return None if raw is None else raw.decode("utf-8", "replace")
 
+    def values(self, feature: str) -> "np.ndarray":
+        """The raw values a feature knows, in row order, as int64: values("item") is the catalog,
+        values("user") the known users. InvalidArgumentError for a name the model lacks."""
+        found = next((f for f in self._features if f.name == feature), None)
+        if found is None:
+            names = ", ".join(f.name for f in self._features)
+            raise InvalidArgumentError(f"no feature named {feature!r}; this model's features: {names}")
+        out = np.empty(found.value_count, dtype=np.int64)
+        value = ctypes.c_int64()
+        with self._using() as handle:
+            for row in range(found.value_count):
+                status = _capi.lib().reclite_model_get_feature_value(handle, found.index, row, ctypes.byref(value))
+                if status != _capi.RECLITE_OK:
+                    raise error_for(status, _capi.last_error())
+                out[row] = value.value
+        return out
+
     def context_index(self, name: str) -> int:
         """The feature index of context feature `name`; InvalidArgumentError naming the choices otherwise."""
         index = self._context_index.get(name) if isinstance(name, str) else None
