@@ -100,20 +100,17 @@ public struct FeatureInfo: @unchecked Sendable {
     guard let vocabulary else {
       return value >= 0 && value < Int64(rowCount) ? Int(value) : nil
     }
-    var low = 0
-    var high = rowCount
-    while low < high {
-      let middle = (low + high) / 2
-      let probe = vocabulary[middle]
-      if probe < value {
-        low = middle + 1
-      } else if probe > value {
-        high = middle
-      } else {
-        return middle
-      }
+    // Branch-free binary search: the next step's base is a select, not a branch, so random
+    // ids cost no mispredictions (about 14 dependent loads for 9,000 items).
+    guard rowCount > 0 else { return nil }
+    var base = 0
+    var length = rowCount
+    while length > 1 {
+      let half = length / 2
+      base = vocabulary[base &+ half] <= value ? base &+ half : base
+      length &-= half
     }
-    return nil
+    return vocabulary[base] == value ? base : nil
   }
 
   /// Row of a raw value; unknown values map to the out-of-vocabulary row.

@@ -130,7 +130,11 @@ public final class Session {
     itemIDs: UnsafePointer<Int64>, count: Int, scores: UnsafeMutablePointer<Float>
   ) throws(RecLiteError) {
     let item = graph.features[graph.itemFeature]
-    try scoreRows(count: count, output: graph.scoreOutput, row: { item.rowOrOOV(of: itemIDs[$0]) }, take: { scores[$0] = $1 })
+    let plan = model.plan
+    let feature = graph.itemFeature
+    try scoreRows(
+      count: count, output: graph.scoreOutput, row: { plan.rowOrOOV(of: itemIDs[$0], feature: feature) },
+      take: { scores[$0] = $1 })
   }
 
   /// Scores `count` candidates, candidate i being item row `row(i)`, as tensor `output`, and
@@ -292,7 +296,7 @@ public final class Session {
     guard let ids else { return bitmap }
     let item = graph.features[catalog.feature]
     for i in 0..<count {
-      if let row = item.row(of: ids[i]) { bitmap[row >> 3] |= UInt8(1) << UInt8(row & 7) }
+      if let row = model.plan.row(of: ids[i], feature: catalog.feature) { bitmap[row >> 3] |= UInt8(1) << UInt8(row & 7) }
     }
     return bitmap
   }
@@ -330,13 +334,13 @@ public final class Session {
     if let context = request.context {
       for i in 0..<request.contextCount {
         let feature = graph.features[Int(context[i].feature)]
-        executor.setRow(feature.rowOrOOV(of: context[i].value), of: Int(context[i].feature))
+        executor.setRow(model.plan.rowOrOOV(of: context[i].value, feature: Int(context[i].feature)), of: Int(context[i].feature))
       }
     }
     var known = true
     if graph.userFeature >= 0 {
       let user = graph.features[graph.userFeature]
-      let row = user.row(of: request.userID)
+      let row = model.plan.row(of: request.userID, feature: graph.userFeature)
       known = row != nil
       executor.setRow(row ?? user.oovRow, of: graph.userFeature)
     }

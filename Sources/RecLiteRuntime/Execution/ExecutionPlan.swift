@@ -41,6 +41,10 @@ final class ExecutionPlan {
     itemRowsOffset = catalogScratchOffset + MemoryPlanner.alignUp(catalog?.scratchBytes ?? 0)
     featureRowsOffset = itemRowsOffset + MemoryPlanner.alignUp(graph.maxBatch * 4)
     scratchBytes = featureRowsOffset + MemoryPlanner.alignUp(graph.features.count * 4)
+    var indexes: [ValueIndex?] = []
+    for feature in graph.features { indexes.append(try ValueIndex(feature)) }
+    self.indexes = indexes
+    features = graph.features
     var featureOfInput = [Int](repeating: -1, count: graph.tensors.count)
     for (index, feature) in graph.features.enumerated() { featureOfInput[feature.input] = index }
     self.featureOfInput = featureOfInput
@@ -58,6 +62,20 @@ final class ExecutionPlan {
       producers[op.output] = index
     }
     return producers
+  }
+
+  /// Row of raw value `value` of feature `feature`, or nil when unknown (the vocabulary's
+  /// hash index when it has one, else the binary search).
+  @inline(__always)
+  func row(of value: Int64, feature: Int) -> Int? {
+    if let index = indexes[feature] { return index.row(of: value) }
+    return features[feature].row(of: value)
+  }
+
+  /// Row of a raw value; unknown values map to the feature's out-of-vocabulary row.
+  @inline(__always)
+  func rowOrOOV(of value: Int64, feature: Int) -> Int {
+    row(of: value, feature: feature) ?? features[feature].oovRow
   }
 
   /// Bytes the plan holds beyond the file (packed copies).
@@ -78,4 +96,7 @@ final class ExecutionPlan {
   let scratchBytes: Int
   /// Per tensor: the feature whose input it is, or -1.
   let featureOfInput: [Int]
+  /// Per feature: a hash index of its vocabulary (nil for identity features).
+  private let indexes: [ValueIndex?]
+  private let features: [FeatureInfo]
 }
