@@ -78,10 +78,26 @@ public struct ModelGraph: @unchecked Sendable {
     return features[catalog.feature].rowCount
   }
 
-  /// Bytes of the arena a session needs: planned activations, then the
-  /// recommend exclusion bitmap, plus slack to align any caller buffer to 64.
-  public var arenaBytes: Int {
-    exclusionBitmapOffset + MemoryPlanner.alignUp((catalogSize + 7) / 8) + MemoryPlanner.alignment - 1
+  /// Bytes of the arena a session needs (see `arenaBytes(plannedBytes:items:limit:)`); set,
+  /// checked, at open.
+  public var arenaBytes: Int = 0
+
+  /// The arena for `plannedBytes` of activations and a catalog of `items`: the activations,
+  /// then the recommend exclusion bitmap (a bit per item), plus slack to align any caller
+  /// buffer to 64. Nil when it would pass `limit`; the sums are checked, so sizes read from a
+  /// file cannot overflow where `Int` has 32 bits.
+  public static func arenaBytes(plannedBytes: Int, items: Int, limit: Int = MemoryPlanner.maxArenaBytes) -> Int? {
+    let slack = MemoryPlanner.alignment - 1
+    func aligned(_ bytes: Int) -> Int? {
+      let (sum, overflow) = bytes.addingReportingOverflow(slack)
+      return overflow || bytes < 0 ? nil : sum & ~slack
+    }
+    guard let activations = aligned(plannedBytes), items >= 0,
+      let bitmap = aligned(items / 8 + (items % 8 == 0 ? 0 : 1))
+    else { return nil }
+    let (both, overflow) = activations.addingReportingOverflow(bitmap)
+    let (total, alsoOverflow) = both.addingReportingOverflow(slack)
+    return overflow || alsoOverflow || total > limit ? nil : total
   }
 
   /// Offset of the exclusion bitmap in the aligned arena.
