@@ -114,11 +114,12 @@ c-test: $(BIN)/test_capi $(BUILD)/sample.rlm
 
 # The shared library must export exactly the functions reclite.h declares.
 check-exports: $(LIB)/libreclite.so
-	@$(NM) -D --defined-only $< | awk '{print $$3}' | sort > $(BUILD)/exported.txt
-	@$(CC) -E -P include/reclite.h | grep -oE '\breclite_[a-z_]+ *\(' | tr -d ' (' | sort -u > $(BUILD)/declared.txt
-	@if ! diff -u $(BUILD)/declared.txt $(BUILD)/exported.txt; then \
+	@mkdir -p $(BUILD)/exports/$(HOST_TRIPLE)
+	@$(NM) -D --defined-only $< | awk '{print $$3}' | sort > $(BUILD)/exports/$(HOST_TRIPLE)/exported.txt
+	@$(CC) -E -P include/reclite.h | grep -oE '\breclite_[a-z_]+ *\(' | tr -d ' (' | sort -u > $(BUILD)/exports/$(HOST_TRIPLE)/declared.txt
+	@if ! diff -u $(BUILD)/exports/$(HOST_TRIPLE)/declared.txt $(BUILD)/exports/$(HOST_TRIPLE)/exported.txt; then \
 	  echo "libreclite.so exports differ from reclite.h (- declared only, + exported only)"; exit 1; fi
-	@echo "$<: exports exactly the $$(wc -l < $(BUILD)/declared.txt) functions of reclite.h, nothing else"
+	@echo "$<: exports exactly the $$(wc -l < $(BUILD)/exports/$(HOST_TRIPLE)/declared.txt) functions of reclite.h, nothing else"
 
 # The committed flatc output must match what flatc generates from the schema.
 check-generated:

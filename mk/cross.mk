@@ -63,15 +63,20 @@ cross: $(CROSS_INCLUDE)/flatbuffers $(if $(CROSS_LLD),$(CROSS)/lld/ld.lld)
 
 # ---- Checks for every architecture -------------------------------------------
 
-# The library needs nothing beyond libc, libm and the dynamic loader, under its SONAME.
+# The library needs nothing beyond libc, libm and the dynamic loader, under its SONAME, and
+# no glibc symbol newer than GLIBC_MAX (2.28: Debian 10, Ubuntu 20.04, Raspberry Pi OS 10 and later).
+GLIBC_MAX := 2.28
 check-deps: $(LIB)/libreclite.so
 	@needed=$$($(READELF) -d $< | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' '); \
 	soname=$$($(READELF) -d $< | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p'); \
+	glibc=$$($(READELF) -V $< | grep -oE 'GLIBC_[0-9.]+' | sed 's/GLIBC_//' | sort -uV | tail -n 1); \
 	for library in $$needed; do case $$library in \
 	  libc.so.6|libm.so.6|ld-linux*.so.[0-9]) ;; \
 	  *) echo "$<: needs $$library (only libc, libm and the dynamic loader are allowed)"; exit 1;; esac; done; \
 	[ "$$soname" = libreclite.so ] || { echo "$<: SONAME is '$$soname', not libreclite.so"; exit 1; }; \
-	echo "$<: SONAME libreclite.so, needs only $$needed"
+	[ "$$(printf '%s\n' $$glibc $(GLIBC_MAX) | sort -V | tail -n 1)" = $(GLIBC_MAX) ] || \
+	  { echo "$<: needs glibc $$glibc, newer than $(GLIBC_MAX):" $$($(NM) -D $< | grep -o '[^ ]*@GLIBC_'$$glibc); exit 1; }; \
+	echo "$<: SONAME libreclite.so, needs only $$needed(glibc $$glibc or newer)"
 
 # armv7: the library's objects, the library and a C program built against it all pass
 # floats in VFP registers. (A soft-float object among them would pass floats in core
@@ -88,14 +93,23 @@ $(BIN)/%: Tests/C/%.c include/reclite.h $(LIB)/libreclite.so
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $< -L$(LIB) -lreclite -Wl,-rpath,$(abspath $(LIB)) -o $@
 
-cross-programs: $(BIN)/test_capi $(BIN)/recommend $(BIN)/score_dump $(BIN)/open_models
+# The example linked with the static archive: it needs only libm besides libc (no libstdc++,
+# no Swift runtime), which the run under qemu proves.
+$(BIN)/recommend-static: examples/c/recommend.c include/reclite.h $(LIB)/libreclite.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_TEST) $< $(LIB)/libreclite.a -lm -Wl,--gc-sections -o $@
+
+cross-programs: $(BIN)/test_capi $(BIN)/recommend $(BIN)/recommend-static $(BIN)/score_dump $(BIN)/open_models
 
 # ---- What the boards are compared with: models and results on the host --------
 
 CROSS_CRAFTED := $(CROSS)/crafted
 CROSS_HOST := $(CROSS)/$(HOST_TRIPLE)
-# The sample model, the crafted model with σ inside, and the real students when present.
-CROSS_MODELS = $(BUILD)/sample.rlm $(CROSS_CRAFTED)/sigmoid-inside.rlm $(sort $(wildcard $(DEMO_OUT)/*.rlm))
+# The sample model, the crafted model with σ inside, and the students of `make demo` when
+# present (not in CI; make test-cross DEMO_OUT=...), as MODEL:EVERY — every user's top-10 list
+# (a pass over the catalog each) and every EVERY-th user's scores of the whole catalog.
+CROSS_STUDENTS = $(filter-out %/teacher.rlm,$(sort $(wildcard $(DEMO_OUT)/*.rlm)))
+CROSS_MODELS = $(BUILD)/sample.rlm:1 $(CROSS_CRAFTED)/sigmoid-inside.rlm:1 $(addsuffix :16,$(CROSS_STUDENTS))
 
 # Crafted files for 32-bit limits (Tests/RecLiteRuntimeTests/ThirtyTwoBitModels.swift).
 $(CROSS_CRAFTED)/manifest.tsv: Tests/RecLiteRuntimeTests/ThirtyTwoBitModels.swift $(RUNTIME_SOURCES)
@@ -106,12 +120,14 @@ cross-reference: lib cross-programs $(BUILD)/sample.rlm $(CROSS_CRAFTED)/manifes
 	@mkdir -p $(CROSS_HOST)/dumps
 	$(BIN)/open_models --manifest $(CROSS_CRAFTED)
 	$(BIN)/recommend $(BUILD)/sample.rlm 7 10 > $(CROSS_HOST)/recommend.txt
-	@for model in $(CROSS_MODELS); do \
-	  $(BIN)/score_dump $$model $(CROSS_HOST)/dumps/$$(basename $$model .rlm).bin || exit 1; done
+	@for entry in $(CROSS_MODELS); do model=$${entry%:*}; \
+	  $(BIN)/score_dump $$model $(CROSS_HOST)/dumps/$$(basename $$model .rlm).bin 0 $${entry##*:} || exit 1; done
 
 # ---- The boards under qemu -----------------------------------------------------
 
-test-cross: cross-reference $(addprefix test-cross-,$(CROSS_ARCHES)) size-report
+# The boards run one after the other, or side by side with make -j2.
+test-cross: cross-reference $(addprefix test-cross-,$(CROSS_ARCHES))
+	@$(MAKE) --no-print-directory size-report
 TEST_TARGETS += check-deps test-cross
 
 test-cross-%: cross-reference $(CROSS_INCLUDE)/flatbuffers $(if $(CROSS_LLD),$(CROSS)/lld/ld.lld)
@@ -123,11 +139,13 @@ test-cross-%: cross-reference $(CROSS_INCLUDE)/flatbuffers $(if $(CROSS_LLD),$(C
 	echo "== $$triple: examples/c (output must equal the host's)"; \
 	$$run $$bin/recommend $(BUILD)/sample.rlm 7 10 | tee $(CROSS)/$$triple/recommend.txt; \
 	diff -u $(CROSS_HOST)/recommend.txt $(CROSS)/$$triple/recommend.txt; \
+	$$run $$bin/recommend-static $(BUILD)/sample.rlm 7 10 | diff -u $(CROSS_HOST)/recommend.txt - && \
+	  echo "(the same from the example linked with libreclite.a)"; \
 	echo "== $$triple: crafted models (32-bit limits)"; $$run $$bin/open_models --manifest $(CROSS_CRAFTED); \
 	echo "== $$triple: fuzz regressions"; $$run $$bin/open_models --survive Tests/Fuzz/regressions/*; \
 	echo "== $$triple: scores and top-10 lists against the host"; \
-	for model in $(CROSS_MODELS); do name=$$(basename $$model .rlm); \
-	  $$run $$bin/score_dump $$model $(CROSS)/$$triple/dumps/$$name.bin > /dev/null; \
+	for entry in $(CROSS_MODELS); do model=$${entry%:*}; name=$$(basename $$model .rlm); \
+	  $$run $$bin/score_dump $$model $(CROSS)/$$triple/dumps/$$name.bin 0 $${entry##*:} > /dev/null; \
 	  python3 scripts/compare_scores.py $(CROSS_HOST)/dumps/$$name.bin $(CROSS)/$$triple/dumps/$$name.bin; done
 
 # ---- Size ------------------------------------------------------------------------

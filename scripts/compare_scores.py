@@ -30,14 +30,14 @@ def read_dump(path):
     offset += 8 * n
     rows = []
     for _ in range(records):
-        user, flags, count = struct.unpack_from("=qII", data, offset)
-        offset += 16
+        user, flags, count, scored, _ = struct.unpack_from("=qIIII", data, offset)
+        offset += 24
         ids = array("q", data[offset:offset + 8 * k])
         offset += 8 * k
         top = array("f", data[offset:offset + 4 * k])
         offset += 4 * k
-        scores = array("f", data[offset:offset + 4 * n])
-        offset += 4 * n
+        scores = array("f", data[offset:offset + 4 * n] if scored else b"")
+        offset += 4 * n if scored else 0
         rows.append((user, flags, count, ids, top, scores))
     if offset != len(data):
         raise SystemExit(f"{path}: {len(data) - offset} trailing bytes")
@@ -63,7 +63,7 @@ def compare(reference, other, tolerance):
     max_relative = 0.0
     for a, b in zip(rows_a, rows_b):
         label = f"user {a[0]}{' (no fallback)' if a[1] else ''}"
-        if a[:3] != b[:3]:
+        if a[:3] != b[:3] or len(a[5]) != len(b[5]):
             problems.append(f"{label}: record header {a[:3]} vs {b[:3]}")
             continue
         if a[3] != b[3]:

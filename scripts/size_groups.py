@@ -32,8 +32,11 @@ SHIM = "verifier shim (C++: FlatBuffers, CRC, mmap)"
 CAPI = "C API (RecLiteC)"
 STDLIB = "Swift stdlib generics (arrays, sort)"
 RUNTIME = "Swift embedded runtime (alloc, refcount)"
+OUTLINED = "machine-outlined sequences (shared, all modules)"
+LIBGCC = "compiler helpers (libgcc: 64-bit integers on 32-bit)"
 CRT = "C runtime glue (crt, init)"
-ORDER = [g for g, _ in GROUPS] + [CAPI, SHIM, STDLIB, RUNTIME, CRT]
+ANONYMOUS = "read-only data without a symbol (message texts, literals)"
+ORDER = [g for g, _ in GROUPS] + [CAPI, SHIM, STDLIB, RUNTIME, OUTLINED, LIBGCC, CRT]
 
 PREFIXES = re.compile(
     r"^(?:merged |function signature |generic |outlined |partial apply |reabstraction thunk |"
@@ -79,6 +82,10 @@ def group(raw, demangled):
         return SHIM
     if raw.startswith("swift_") or raw.startswith("_swift_") or demangled.startswith("Swift.swift_"):
         return RUNTIME
+    if raw.startswith("OUTLINED_FUNCTION_"):
+        return OUTLINED
+    if re.match(r"__(aeabi_|udiv|div|mod|umod|float|fix|add|sub|mul|neg|cmp|gnu_)", raw):
+        return LIBGCC
     name = subject(demangled)
     if name.startswith("RecLiteC."):
         return CAPI
@@ -94,25 +101,29 @@ def group(raw, demangled):
 
 
 def read_column(work, triple):
-    sizes = dict.fromkeys(ORDER, 0)
+    sizes = dict.fromkeys(ORDER + [ANONYMOUS], 0)
     syms = (work / f"{triple}.syms").read_text().splitlines()
     names = (work / f"{triple}.names").read_text().splitlines()
+    named_rodata = 0
     for line, demangled in zip(syms, names):
         size, kind, raw = line.split(" ", 2)
         if kind.lower() != "b":  # .bss takes no bytes in the file
             sizes[group(raw, demangled)] += int(size, 16)
+        if kind.lower() == "r":
+            named_rodata += int(size, 16)
     sections = {}
     for line in (work / f"{triple}.sections").read_text().splitlines():
         parts = line.split()
         if len(parts) >= 2 and parts[0].startswith(".") and parts[1].isdigit():
             sections[parts[0]] = int(parts[1])
+    sizes[ANONYMOUS] = max(0, sections.get(".rodata", 0) - named_rodata)
     _, unstripped, stripped = (work / f"{triple}.files").read_text().split()
     return sizes, sections, int(unstripped), int(stripped)
 
 
 def table(work, triples):
     columns = [read_column(work, t) for t in triples]
-    width = max(len(name) for name in ORDER + ["ELF overhead (tables, PLT/GOT, unwind, padding)"]) + 2
+    width = max(len(name) for name in ORDER + [ANONYMOUS]) + 4
     head = "".join(f"{t:>22}" for t in triples)
     print(f"{'libreclite.so':<{width}}{head}")
     def row(label, values):
@@ -122,7 +133,7 @@ def table(work, triples):
     for section in (".text", ".rodata", ".data", ".bss"):
         row(f"  section {section}", [c[1].get(section, 0) for c in columns])
     print(f"{'bytes by module (stripped file)':<{width}}")
-    for name in ORDER:
+    for name in ORDER + [ANONYMOUS]:
         row(f"  {name}", [c[0][name] for c in columns])
     row("  ELF overhead (tables, PLT/GOT, unwind, padding)", [c[3] - sum(c[0].values()) for c in columns])
 
@@ -141,6 +152,9 @@ def self_test():
         ("rlf_verify", "rlf_verify"): SHIM,
         ("swift_release", "swift_release"): RUNTIME,
         ("completed.0", "completed.0"): CRT,
+        ("OUTLINED_FUNCTION_12", "OUTLINED_FUNCTION_12"): OUTLINED,
+        ("__aeabi_l2f", "__aeabi_l2f"): LIBGCC,
+        ("__udivmoddi4", "__udivmoddi4"): LIBGCC,
         ("x", "RecLiteRuntime.TopKHeap.sortDescending() -> ()"): "top-K",
         ("x", "RecLiteRuntime.Message.append(Swift.StaticString) -> ()"): "error messages",
     }

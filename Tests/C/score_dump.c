@@ -2,17 +2,18 @@
  * score_dump.c — every score and top-K list of a model, for comparing
  * architectures (scripts/compare_scores.py compares two dumps).
  *
- *   score_dump MODEL OUT [USERS]
+ *   score_dump MODEL OUT [USERS [EVERY]]
  *
- * For users 1..USERS (default: the model's user count; raw ids, as MovieLens
+ * For users 1..USERS (default or 0: the model's user count; raw ids, as MovieLens
  * and `reclite sample-model` number them) and for one unknown user with and
- * without the popularity fallback: reclite_score over the whole catalog and
- * reclite_recommend of the top K = 10, excluding one item per user; context
- * features get value user mod their value count. The output (native byte
- * order) is: "RLSD", catalog size n, records r, K (uint32 each), the catalog
- * ids (int64 × n, ascending); then per record: user id (int64), flags and
- * top-K count (uint32 each), ids (int64 × K), top scores (float × K),
- * catalog scores (float × n).
+ * without the popularity fallback: reclite_recommend of the top K = 10,
+ * excluding one item per user, and for every EVERY-th record (default 1: all)
+ * reclite_score over the whole catalog. Context features get value user mod
+ * their value count. The output (native byte order) is: "RLSD", catalog size
+ * n, records r, K (uint32 each), the catalog ids (int64 × n, ascending); then
+ * per record: user id (int64), flags, top-K count, whether catalog scores
+ * follow, 0 (uint32 each), ids (int64 × K), top scores (float × K), then the
+ * catalog scores (float × n) when scored.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -49,8 +50,8 @@ static int64_t *catalog_ids(reclite_session *session, uint32_t n) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 3 || argc > 4) {
-    fprintf(stderr, "usage: %s MODEL OUT [USERS]\n", argv[0]);
+  if (argc < 3 || argc > 5) {
+    fprintf(stderr, "usage: %s MODEL OUT [USERS [EVERY]]\n", argv[0]);
     return 2;
   }
   reclite_model *model = NULL;
@@ -58,7 +59,10 @@ int main(int argc, char **argv) {
   if (status != RECLITE_OK) return fail(argv[1], status, NULL);
   reclite_model_info info = RECLITE_MODEL_INFO_INIT;
   reclite_model_get_info(model, &info);
-  uint32_t users = argc == 4 ? (uint32_t)strtoul(argv[3], NULL, 10) : info.user_count;
+  uint32_t users = argc >= 4 ? (uint32_t)strtoul(argv[3], NULL, 10) : 0;
+  if (users == 0) users = info.user_count;
+  uint32_t every = argc == 5 ? (uint32_t)strtoul(argv[4], NULL, 10) : 1;
+  if (every == 0) every = 1;
   uint32_t n = info.catalog_size;
 
   reclite_context_value context[MAX_CONTEXT];
@@ -97,19 +101,20 @@ int main(int argc, char **argv) {
     float top_scores[K] = {0};
     size_t top = 0;
     int64_t exclude = catalog[(uint64_t)(user + 7) % n];
-    status = reclite_score(session, &request, catalog, n, scores);
+    uint32_t scored = r % every == 0 || r >= users;
+    status = scored ? reclite_score(session, &request, catalog, n, scores) : RECLITE_OK;
     if (status != RECLITE_OK) return fail("score", status, session);
     status = reclite_recommend(session, &request, K, &exclude, 1, top_ids, top_scores, &top);
     if (status != RECLITE_OK) return fail("recommend", status, session);
-    uint32_t counts[2] = {flags, (uint32_t)top};
+    uint32_t counts[4] = {flags, (uint32_t)top, scored, 0};
     fwrite(&user, sizeof user, 1, out);
     fwrite(counts, sizeof counts, 1, out);
     fwrite(top_ids, sizeof top_ids, 1, out);
     fwrite(top_scores, sizeof top_scores, 1, out);
-    fwrite(scores, sizeof *scores, n, out);
+    if (scored) fwrite(scores, sizeof *scores, n, out);
   }
   int written = fclose(out) == 0;
-  printf("score_dump: %s: %u records of %u catalog scores and a top %d\n", argv[1], records, n, K);
+  printf("score_dump: %s: %u records with a top %d, every %u-th with all %u catalog scores\n", argv[1], records, K, every, n);
   free(catalog);
   free(scores);
   reclite_session_close(session);
