@@ -30,6 +30,11 @@ struct CraftedModel: Sendable {
   var bits32: Outcome
   var bits64: Outcome
   var bytes: @Sendable () throws -> [UInt8]
+
+  /// A file rejected with the same message whatever the width of `Int`.
+  static func rejected(_ file: String, _ message: String, bytes: @escaping @Sendable () throws -> [UInt8]) -> CraftedModel {
+    CraftedModel(file: file, bits32: .badModel(message), bits64: .badModel(message), bytes: bytes)
+  }
 }
 
 enum CraftedModels {
@@ -84,39 +89,25 @@ enum CraftedModels {
       file: "activations-past-2gib.rlm",
       bits32: .badModel("memory plan: tensor 5 (c) of 536608768 bytes at offset 1073217536 ends past the largest arena this library can address (1073741823 bytes)"),
       bits64: .opens, bytes: activationsPast2GiB),
-    CraftedModel(
-      file: "buffer-index-2pow31.rlm",
-      bits32: .badModel("(user_table): buffer 2147483648 out of range"),
-      bits64: .badModel("(user_table): buffer 2147483648 out of range"),
-      bytes: {
-        let m = small()
-        let t = m.tensors.firstIndex { $0.name == "user_table" }!
-        m.tensors[t].buffer = 1 << 31
-        return m.serializeUnchecked()
-      }),
-    CraftedModel(
-      file: "catalog-feature-2pow31.rlm",
-      bits32: .badModel("catalog: feature 2147483648 is not the item feature"),
-      bits64: .badModel("catalog: feature 2147483648 is not the item feature"),
-      bytes: {
-        let m = small()
-        m.catalog?.feature = 1 << 31
-        return m.serializeUnchecked()
-      }),
-    CraftedModel(
-      file: "max-batch-2pow31.rlm",
-      bits32: .badModel("memory plan: batch 2147483648 outside 1–65536"),
-      bits64: .badModel("memory plan: batch 2147483648 outside 1–65536"),
-      bytes: { small().serializeUnchecked(maxBatch: 1 << 31) }),
-    CraftedModel(
-      file: "oov-row-2pow31-1.rlm",
-      bits32: .badModel("feature 0 (user): out-of-vocabulary row 2147483647 is not below 2147483647"),
-      bits64: .badModel("feature 0 (user): out-of-vocabulary row 2147483647 is not below 2147483647"),
-      bytes: {
-        let m = small()
-        m.features[0].oovRow = Int(Int32.max)
-        return m.serializeUnchecked()
-      }),
+    .rejected("buffer-index-2pow31.rlm", "(user_table): buffer 2147483648 out of range") {
+      let m = small()
+      let t = m.tensors.firstIndex { $0.name == "user_table" }!
+      m.tensors[t].buffer = 1 << 31
+      return m.serializeUnchecked()
+    },
+    .rejected("catalog-feature-2pow31.rlm", "catalog: feature 2147483648 is not the item feature") {
+      let m = small()
+      m.catalog?.feature = 1 << 31
+      return m.serializeUnchecked()
+    },
+    .rejected("max-batch-2pow31.rlm", "memory plan: batch 2147483648 outside 1–65536") {
+      small().serializeUnchecked(maxBatch: 1 << 31)
+    },
+    .rejected("oov-row-2pow31-1.rlm", "feature 0 (user): out-of-vocabulary row 2147483647 is not below 2147483647") {
+      let m = small()
+      m.features[0].oovRow = Int(Int32.max)
+      return m.serializeUnchecked()
+    },
     CraftedModel(file: "sigmoid-inside.rlm", bits32: .opens, bits64: .opens, bytes: sigmoidInside),
   ]
 }
