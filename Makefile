@@ -21,7 +21,7 @@ CC ?= cc
 CLANGXX ?= clang++
 NM ?= nm
 # The Swift target of the library and the GNU triple that names its dist/ directory
-# (mk/cross.mk sets both, and CC, CLANGXX, NM, for an ARM board).
+# (mk/cross.mk sets both, with CC, CLANGXX, AR, NM and the flags, to build for an ARM board).
 HOST_TARGET ?= x86_64-unknown-linux-gnu
 HOST_TRIPLE ?= x86_64-linux-gnu
 # The library version: include/reclite.h is its only source.
