@@ -23,7 +23,8 @@ CROSS_QEMU_aarch64 := qemu-aarch64
 CROSS_TRIPLE_armv7 := arm-linux-gnueabihf
 CROSS_SWIFT_TARGET_armv7 := armv7-none-none-eabi
 # Floats in VFP registers (the hard-float AAPCS of Debian's armhf libc, libm and gcc; the
-# bare-metal triple's default is soft-float), Thumb-2 code (a third smaller than ARM code).
+# bare-metal triple's default is soft-float), Thumb-2 code (the library is a fifth smaller
+# than in ARM code). The target's defaults add VFPv3 and NEON, which the board must have.
 CROSS_SWIFT_FLAGS_armv7 := -Xcc -mfloat-abi=hard -Xcc -mthumb
 CROSS_QEMU_armv7 := qemu-arm
 
