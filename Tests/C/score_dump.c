@@ -114,7 +114,8 @@ int main(int argc, char **argv) {
     if (scored) fwrite(scores, sizeof *scores, n, out);
   }
   int written = fclose(out) == 0;
-  printf("score_dump: %s: %u records with a top %d, every %u-th with all %u catalog scores\n", argv[1], records, K, every, n);
+  printf("score_dump: %s: %u records with a top %d, %u of them with all %u catalog scores\n", argv[1], records, K,
+         (users + every - 1) / every + 2, n);
   free(catalog);
   free(scores);
   reclite_session_close(session);
