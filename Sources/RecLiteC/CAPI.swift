@@ -127,7 +127,7 @@ public func reclite_model_get_feature(
   do throws(RecLiteError) {
     let size = try callerSize(info, RLF_STRUCT_FEATURE_INFO, "reclite_feature_info", "RECLITE_FEATURE_INFO_INIT")
     let features = model.graph.features
-    guard Int(index) < features.count else {
+    guard UInt(index) < UInt(features.count) else {
       throw RecLiteError(.invalidArgument, "feature \(index) out of range (the model has \(features.count))")
     }
     let feature = features[Int(index)]
@@ -170,7 +170,7 @@ public func reclite_model_get_metadata(
   guard let model = borrow(handle), let key, let value else {
     return fail(RecLiteError(.invalidArgument, "model, key and value must not be NULL"))
   }
-  guard Int(index) < model.graph.metadataCount else {
+  guard UInt(index) < UInt(model.graph.metadataCount) else {
     return fail(RecLiteError(.invalidArgument, "metadata entry \(index) out of range (the model has \(model.graph.metadataCount))"))
   }
   let entry = model.metadata(at: Int(index))
@@ -253,7 +253,7 @@ public func reclite_score(
     return fail(RecLiteError(.invalidArgument, "session must not be NULL"))
   }
   do throws(RecLiteError) {
-    try session.score(convert(request), itemIDs: itemIDs, count: clampedCount(count), scores: scoresOut)
+    try session.score(convert(request), itemIDs: itemIDs, count: checkedCount(count, "item count"), scores: scoresOut)
     return ok
   } catch {
     return fail(error, session)
@@ -271,7 +271,7 @@ public func reclite_recommend(
   }
   do throws(RecLiteError) {
     try session.recommend(
-      convert(request), k: clampedCount(k), excludeIDs: excludeIDs, excludeCount: clampedCount(excludeCount),
+      convert(request), k: clampedCount(k), excludeIDs: excludeIDs, excludeCount: checkedCount(excludeCount, "exclude count"),
       idsOut: idsOut, scoresOut: scoresOut, countOut: countOut, requireCountOut: true)
     return ok
   } catch {
@@ -287,14 +287,14 @@ public func reclite_score_batch(
   guard let session = borrowSession(handle) else {
     return fail(RecLiteError(.invalidArgument, "session must not be NULL"))
   }
-  let count = clampedCount(requestCount)
-  guard count == 0 || requests != nil else {
-    return fail(RecLiteError(.invalidArgument, "requests must not be NULL when request_count is \(count)"), session)
-  }
   do throws(RecLiteError) {
+    let count = try checkedCount(requestCount, "request count")
+    guard count == 0 || requests != nil else {
+      throw RecLiteError(.invalidArgument, "requests must not be NULL when request_count is \(count)")
+    }
     try session.scoreBatch(
       requestCount: count, request: { r throws(RecLiteError) in try convert(requests.map { $0 + r }) },
-      itemIDs: itemIDs, itemCount: clampedCount(itemCount), scores: scoresOut)
+      itemIDs: itemIDs, itemCount: checkedCount(itemCount, "item count"), scores: scoresOut)
     return ok
   } catch {
     return fail(error, session)
@@ -325,9 +325,21 @@ func borrowSession(_ handle: OpaquePointer?) -> Session? {
   return Unmanaged<Session>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
 }
 
-/// A size_t count as Int; values beyond Int.max (negative ints cast by a caller) saturate and are rejected later.
+/// A size_t k as Int; values beyond Int.max (negative ints cast by a caller) saturate: a k
+/// beyond the catalog asks for the whole catalog.
 func clampedCount(_ count: Int) -> Int {
   Int(clamping: UInt(bitPattern: count))
+}
+
+/// A size_t count as Int, rejected above Session.maxCount (2^31 − 1). Checked here, on the
+/// unsigned value: where Int has 32 bits, a size_t above Int.max would turn negative, or
+/// saturate onto 2^31 − 1, a valid count.
+func checkedCount(_ count: Int, _ what: StaticString) throws(RecLiteError) -> Int {
+  let value = UInt(bitPattern: count)
+  guard value <= UInt(Session.maxCount) else {
+    throw RecLiteError(.invalidArgument, "\(what) \(UInt64(value)) is outside 0…\(Session.maxCount)")
+  }
+  return count
 }
 
 /// Records the failure in this thread's message buffer (and the session's) and returns its status.
@@ -342,7 +354,7 @@ func callerSize<T>(
   _ pointer: UnsafePointer<T>, _ which: rlf_struct, _ name: StaticString, _ initializer: StaticString
 ) throws(RecLiteError) -> Int {
   // Every such struct starts with its uint32_t struct_size.
-  let size = Int(UnsafeRawPointer(pointer).load(as: UInt32.self))
+  let size = Int(clamping: UnsafeRawPointer(pointer).load(as: UInt32.self))
   let minimum = rlf_struct_size_v1(which)
   guard size >= minimum else {
     throw RecLiteError(
@@ -377,6 +389,6 @@ func convert(_ pointer: UnsafePointer<reclite_request>?) throws(RecLiteError) ->
   }
   // reclite_context_value and ContextValue have the same layout (checked by the tests).
   let context = request.context.map { UnsafeRawPointer($0).assumingMemoryBound(to: ContextValue.self) }
-  return Request(
-    userID: request.user_id, flags: request.flags, context: context, contextCount: clampedCount(request.context_count))
+  let contextCount = try checkedCount(request.context_count, "context count")
+  return Request(userID: request.user_id, flags: request.flags, context: context, contextCount: contextCount)
 }

@@ -23,6 +23,12 @@ public final class Model {
     let plan = try ExecutionPlan(graph)
     var graph = graph
     graph.scratchBytes = plan.scratchBytes
+    guard let arena = ModelGraph.arenaBytes(plannedBytes: graph.plannedBytes, items: graph.catalogSize, scratch: plan.scratchBytes)
+    else {
+      throw RecLiteError(
+        .badModel, "the arena (\(graph.plannedBytes) bytes of activations, \(plan.scratchBytes) of scratch) exceeds the largest this library can address (\(MemoryPlanner.maxArenaBytes) bytes)")
+    }
+    graph.arenaBytes = arena
     self.graph = graph
     self.plan = plan
     self.bytes = bytes

@@ -70,10 +70,28 @@ public struct ModelGraph: @unchecked Sendable {
   /// Bytes the execution plan needs in the arena after the exclusion bitmap (set at open).
   public var scratchBytes: Int = 0
 
-  /// Bytes of the arena a session needs: planned activations, the recommend
-  /// exclusion bitmap, the execution plan's scratch, plus slack to align any
-  /// caller buffer to 64.
-  public var arenaBytes: Int { scratchOffset + scratchBytes + MemoryPlanner.alignment - 1 }
+  /// Bytes of the arena a session needs (see `arenaBytes(plannedBytes:items:scratch:limit:)`);
+  /// set, checked, at open.
+  public var arenaBytes: Int = 0
+
+  /// The arena for `plannedBytes` of activations, a catalog of `items` and `scratch` bytes of
+  /// the execution plan: the activations, the recommend exclusion bitmap (a bit per item), the
+  /// scratch, plus slack to align any caller buffer to 64. Nil when it would pass `limit`; the
+  /// sums are checked, so sizes read from a file cannot overflow where `Int` has 32 bits.
+  public static func arenaBytes(plannedBytes: Int, items: Int, scratch: Int = 0, limit: Int = MemoryPlanner.maxArenaBytes) -> Int? {
+    let slack = MemoryPlanner.alignment - 1
+    func aligned(_ bytes: Int) -> Int? {
+      let (sum, overflow) = bytes.addingReportingOverflow(slack)
+      return overflow || bytes < 0 ? nil : sum & ~slack
+    }
+    guard let activations = aligned(plannedBytes), items >= 0,
+      let bitmap = aligned(items / 8 + (items % 8 == 0 ? 0 : 1)), let scratch = aligned(scratch)
+    else { return nil }
+    let (both, overflow) = activations.addingReportingOverflow(bitmap)
+    let (all, scratchOverflow) = both.addingReportingOverflow(scratch)
+    let (total, alsoOverflow) = all.addingReportingOverflow(slack)
+    return overflow || scratchOverflow || alsoOverflow || total > limit ? nil : total
+  }
 
   /// Offset of the exclusion bitmap in the aligned arena.
   public var exclusionBitmapOffset: Int { MemoryPlanner.alignUp(plannedBytes) }

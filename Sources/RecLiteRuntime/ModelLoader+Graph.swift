@@ -20,8 +20,14 @@ extension ModelLoader {
         throw RecLiteError(.unsupported, "feature \(index) (\(feature.name)): unknown kind \(Int(raw.kind))")
       }
       feature.kind = kind
-      guard raw.num_rows <= UInt32(Int32.max) && raw.oov_row <= UInt32(Int32.max) else {
-        throw RecLiteError(.badModel, "feature \(index) (\(feature.name)): row counts exceed 2^31")
+      // Rows travel as Int32 and the OOV row's successor is a row count: both stay below
+      // Int32.max, so row + 1 fits Int32 and, where Int has 32 bits, Int.
+      guard raw.num_rows < UInt32(Int32.max) else {
+        throw RecLiteError(.badModel, "feature \(index) (\(feature.name)): row count \(raw.num_rows) is not below \(Int32.max)")
+      }
+      guard raw.oov_row < UInt32(Int32.max) else {
+        throw RecLiteError(
+          .badModel, "feature \(index) (\(feature.name)): out-of-vocabulary row \(raw.oov_row) is not below \(Int32.max)")
       }
       feature.rowCount = Int(raw.num_rows)
       feature.oovRow = Int(raw.oov_row)
@@ -348,10 +354,10 @@ extension ModelLoader {
     var raw = rlf_catalog()
     rlf_catalog_get(bytes, &raw)
     var catalog = CatalogInfo()
-    catalog.feature = Int(raw.feature)
-    guard catalog.feature < graph.features.count, graph.features[catalog.feature].kind == .item else {
+    guard raw.feature < UInt32(graph.features.count), graph.features[Int(raw.feature)].kind == .item else {
       throw RecLiteError(.badModel, "catalog: feature \(raw.feature) is not the item feature")
     }
+    catalog.feature = Int(raw.feature)
     let rows = graph.features[catalog.feature].rowCount
     catalog.titleCount = Int(raw.title_count)
     guard catalog.titleCount == 0 || catalog.titleCount == rows else {
@@ -376,12 +382,11 @@ extension ModelLoader {
   mutating func readPlan(_ check: PlanCheck) throws(RecLiteError) {
     var raw = rlf_plan()
     rlf_plan_get(bytes, &raw)
-    let maxBatch = Int(raw.max_batch)
-    guard maxBatch >= 1 && maxBatch <= ModelLoader.maxBatchLimit else {
-      throw RecLiteError(.badModel, "memory plan: batch \(maxBatch) outside 1–\(ModelLoader.maxBatchLimit)")
+    guard raw.max_batch >= 1 && raw.max_batch <= UInt32(ModelLoader.maxBatchLimit) else {
+      throw RecLiteError(.badModel, "memory plan: batch \(raw.max_batch) outside 1–\(ModelLoader.maxBatchLimit)")
     }
-    graph.maxBatch = maxBatch
-    let (offsets, total) = MemoryPlanner.plan(planRequests(), graph: graph)
+    graph.maxBatch = Int(raw.max_batch)
+    let (offsets, total) = try planActivations(planRequests())
     if check == .verify {
       guard Int(raw.offset_count) == graph.tensors.count, let stored = raw.offsets else {
         throw RecLiteError(.badModel, "memory plan: \(raw.offset_count) offsets for \(graph.tensors.count) tensors")
@@ -395,6 +400,11 @@ extension ModelLoader {
     }
     for t in 0..<graph.tensors.count { graph.tensors[t].arenaOffset = offsets[t] }
     graph.plannedBytes = total
+    guard let arena = ModelGraph.arenaBytes(plannedBytes: total, items: graph.catalogSize) else {
+      throw RecLiteError(
+        .badModel, "memory plan: \(total) bytes of activations and a bitmap of \(graph.catalogSize) items exceed the largest arena this library can address (\(MemoryPlanner.maxArenaBytes) bytes)")
+    }
+    graph.arenaBytes = arena
   }
 
   /// One plan request per activation tensor, with lifetimes in execution
@@ -436,7 +446,10 @@ extension ModelLoader {
         requests.append(nil)
       } else {
         let rows = tensor.stage == .candidate ? graph.maxBatch : 1
-        requests.append(PlanRequest(size: rows * tensor.width * 4, firstUse: first[t], lastUse: last[t]))
+        // An overflowing size becomes Int.max, which the planner rejects naming the tensor.
+        let (elements, tooMany) = rows.multipliedReportingOverflow(by: tensor.width)
+        let (bytes, tooLarge) = elements.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
+        requests.append(PlanRequest(size: tooMany || tooLarge ? Int.max : bytes, firstUse: first[t], lastUse: last[t]))
       }
     }
     return requests
@@ -477,9 +490,10 @@ extension ModelLoader {
   }
 }
 
-extension MemoryPlanner {
-  /// Plans the activations of a graph; constants get offset -1.
-  static func plan(_ requests: [PlanRequest?], graph: ModelGraph) -> (offsets: [Int], total: Int) {
+extension ModelLoader {
+  /// Plans the activations of the graph (one request per tensor, nil for constants, which
+  /// get offset -1); an arena past `MemoryPlanner.maxArenaBytes` names the tensor that ends there.
+  func planActivations(_ requests: [PlanRequest?]) throws(RecLiteError) -> (offsets: [Int], total: Int) {
     var dense: [PlanRequest] = []
     var owner: [Int] = []
     for (t, request) in requests.enumerated() {
@@ -488,7 +502,19 @@ extension MemoryPlanner {
         owner.append(t)
       }
     }
-    let (planned, total) = plan(dense)
+    let planned: [Int]
+    let total: Int
+    do throws(MemoryPlanner.Overflow) {
+      (planned, total) = try MemoryPlanner.plan(dense)
+    } catch {
+      let tensor = tensorLabel(owner[error.index])
+      let limit = MemoryPlanner.maxArenaBytes
+      guard error.size <= limit else {
+        throw RecLiteError(.badModel, "memory plan: \(tensor) needs more than the largest arena this library can address (\(limit) bytes)")
+      }
+      throw RecLiteError(
+        .badModel, "memory plan: \(tensor) of \(error.size) bytes at offset \(error.offset) ends past the largest arena this library can address (\(limit) bytes)")
+    }
     var offsets = [Int](repeating: -1, count: requests.count)
     for (i, t) in owner.enumerated() { offsets[t] = planned[i] }
     return (offsets, total)

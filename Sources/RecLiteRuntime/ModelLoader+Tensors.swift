@@ -34,10 +34,11 @@ extension ModelLoader {
     tensor.rank = Int(raw.rank)
     let first = shape[0]
     let second = raw.rank == 2 ? shape[1] : 1
-    tensor.bufferIndex = Int(raw.buffer)
-    guard tensor.bufferIndex < graph.bufferCount else {
+    // Compared as read: an index ≥ 2^31 does not fit Int where it has 32 bits.
+    guard raw.buffer < UInt32(graph.bufferCount) else {
       throw RecLiteError(.badModel, "\(tensorLabel(index)): buffer \(raw.buffer) out of range (have \(graph.bufferCount))")
     }
+    tensor.bufferIndex = Int(raw.buffer)
     if tensor.isConstant {
       // Each dimension is bounded too, not only the product: a table with no
       // rows and an enormous width has 0 elements but overflows its row size.

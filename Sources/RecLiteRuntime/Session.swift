@@ -316,7 +316,7 @@ public final class Session {
     }
     guard let context = request.context else { return }
     for i in 0..<request.contextCount {
-      let index = Int(context[i].feature)
+      let index = Int(clamping: context[i].feature)  // a UInt32 ≥ 2^31 does not fit a 32-bit Int
       guard index < graph.features.count, graph.features[index].kind == .context else {
         throw RecLiteError(
           .invalidArgument, "context value \(i) names feature \(context[i].feature), which is not a context feature of this model")

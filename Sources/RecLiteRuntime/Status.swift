@@ -113,18 +113,20 @@ public struct Message: ExpressibleByStringInterpolation, Sendable {
     }
   }
 
+  /// Each append is a call, not inlined: messages are built at a hundred throw sites, and
+  /// inlining them cost 7 KB of the library on aarch64 and 20 KB on armv7 (error paths only).
   public struct Interpolation: StringInterpolationProtocol {
     var message = Message()
     public init(literalCapacity: Int, interpolationCount: Int) {}
-    public mutating func appendLiteral(_ literal: StaticString) { message.append(literal) }
-    public mutating func appendInterpolation(_ text: StaticString) { message.append(text) }
-    public mutating func appendInterpolation(_ text: StringRef) { message.append(text) }
-    public mutating func appendInterpolation(_ value: Int) { message.append(Int64(value)) }
-    public mutating func appendInterpolation(_ value: Int32) { message.append(Int64(value)) }
-    public mutating func appendInterpolation(_ value: Int64) { message.append(value) }
-    public mutating func appendInterpolation(_ value: UInt32) { message.append(UInt64(value)) }
-    public mutating func appendInterpolation(_ value: UInt64) { message.append(value) }
-    public mutating func appendInterpolation(_ message: Message) {
+    @inline(never) public mutating func appendLiteral(_ literal: StaticString) { message.append(literal) }
+    @inline(never) public mutating func appendInterpolation(_ text: StaticString) { message.append(text) }
+    @inline(never) public mutating func appendInterpolation(_ text: StringRef) { message.append(text) }
+    @inline(never) public mutating func appendInterpolation(_ value: Int) { message.append(Int64(value)) }
+    @inline(never) public mutating func appendInterpolation(_ value: Int32) { message.append(Int64(value)) }
+    @inline(never) public mutating func appendInterpolation(_ value: Int64) { message.append(value) }
+    @inline(never) public mutating func appendInterpolation(_ value: UInt32) { message.append(UInt64(value)) }
+    @inline(never) public mutating func appendInterpolation(_ value: UInt64) { message.append(value) }
+    @inline(never) public mutating func appendInterpolation(_ message: Message) {
       message.withBytes { self.message.append(bytes: $0.baseAddress, count: $0.count) }
     }
   }

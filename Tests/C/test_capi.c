@@ -266,6 +266,60 @@ static void test_requests(reclite_model *model) {
   reclite_session_close(session);
 }
 
+/*
+ * Counts and indices at 2^31 and beyond get a status, never a trap or a read out of
+ * bounds — also where size_t and int have 32 bits (make test-cross runs this under qemu-arm,
+ * where such a size_t does not fit the library's Int).
+ */
+static void test_arguments_past_int32(reclite_model *model) {
+  reclite_session *session = NULL;
+  CHECK_STATUS(reclite_session_create(model, NULL, 0, &session), RECLITE_OK);
+  int64_t ids[200] = {1, 2, 3, 4};
+  float scores[200];
+  size_t n = 0;
+  reclite_context_value hour = {2, 5};
+  const size_t huge[] = {(size_t)INT32_MAX + 1, SIZE_MAX};
+  for (int i = 0; i < 2; i++) {
+    reclite_request request = RECLITE_REQUEST_INIT(7);
+    CHECK_STATUS(reclite_score(session, &request, ids, huge[i], scores), RECLITE_E_INVALID_ARGUMENT);
+    CHECK(strstr(reclite_session_last_error(session), "item count") != NULL);
+    CHECK_STATUS(reclite_recommend(session, &request, 3, ids, huge[i], ids, scores, &n), RECLITE_E_INVALID_ARGUMENT);
+    CHECK(strstr(reclite_session_last_error(session), "exclude count") != NULL);
+    CHECK_STATUS(reclite_score_batch(session, &request, huge[i], ids, 1, scores), RECLITE_E_INVALID_ARGUMENT);
+    CHECK(strstr(reclite_session_last_error(session), "request count") != NULL);
+    CHECK_STATUS(reclite_score_batch(session, &request, 1, ids, huge[i], scores), RECLITE_E_INVALID_ARGUMENT);
+    request.context = &hour;
+    request.context_count = huge[i];
+    CHECK_STATUS(reclite_score(session, &request, ids, 1, scores), RECLITE_E_INVALID_ARGUMENT);
+    CHECK(strstr(reclite_session_last_error(session), "context count") != NULL);
+  }
+  /* A k beyond the catalog (on 32-bit, beyond the library's Int too) asks for the whole catalog. */
+  reclite_request request = RECLITE_REQUEST_INIT(7);
+  CHECK_STATUS(reclite_recommend(session, &request, SIZE_MAX, NULL, 0, ids, scores, &n), RECLITE_OK);
+  CHECK(n == 200);
+  /* Feature, metadata and context indices that do not fit a 32-bit int. */
+  reclite_feature_info feature = RECLITE_FEATURE_INFO_INIT;
+  CHECK_STATUS(reclite_model_get_feature(model, 0x80000000u, &feature), RECLITE_E_INVALID_ARGUMENT);
+  CHECK_STATUS(reclite_model_get_feature(model, UINT32_MAX, &feature), RECLITE_E_INVALID_ARGUMENT);
+  const char *key = NULL, *value = NULL;
+  CHECK_STATUS(reclite_model_get_metadata(model, 0x80000000u, &key, &value), RECLITE_E_INVALID_ARGUMENT);
+  reclite_context_value far = {0x80000000u, 1};
+  request.context = &far;
+  request.context_count = 1;
+  CHECK_STATUS(reclite_score(session, &request, ids, 1, scores), RECLITE_E_INVALID_ARGUMENT);
+  CHECK(strstr(reclite_session_last_error(session), "names feature 2147483648") != NULL);
+  /* A struct_size beyond any struct: the library reads and writes only the fields it knows. */
+  struct {
+    reclite_model_info info;
+    unsigned char canary[16];
+  } big;
+  memset(&big, 0xA5, sizeof big);
+  big.info.struct_size = UINT32_MAX;
+  CHECK_STATUS(reclite_model_get_info(model, &big.info), RECLITE_OK);
+  CHECK(big.info.catalog_size == 200 && big.canary[0] == 0xA5 && big.canary[15] == 0xA5);
+  reclite_session_close(session);
+}
+
 /* The first version of reclite_model_info, as a caller compiled against it sees it. */
 struct model_info_v1 {
   uint32_t struct_size, format_version, catalog_size, user_count, feature_count, tensor_count, op_count, max_batch;
@@ -382,6 +436,7 @@ int main(int argc, char **argv) {
   if (model == NULL) return 1;
   test_zero_allocations(model);
   test_requests(model);
+  test_arguments_past_int32(model);
   test_structs_grow(model);
   test_discovery(model);
   test_batch_is_all_or_nothing(model);

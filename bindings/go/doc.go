@@ -19,7 +19,7 @@
 // The package finds the library with pkg-config (`#cgo pkg-config: reclite`).
 // After `make install` nothing else is needed. To use a build tree without
 // installing, `make go-env` prints the PKG_CONFIG_PATH of an uninstalled
-// reclite.pc that points at the tree's include/ and build/lib/ and carries an
+// reclite.pc that points at the tree's include/ and dist/<triple>/ and carries an
 // rpath, so binaries find libreclite.so.1 there.
 //
 // # Threads and lifetimes

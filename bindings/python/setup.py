@@ -3,12 +3,13 @@
 Two things pyproject.toml cannot say:
 - the version is include/reclite.h's RECLITE_VERSION_STRING (the single source);
 - the wheel carries libreclite.so when one is available ($RECLITE_BUNDLE_LIBRARY, else
-  the source tree's build/lib/libreclite.so after `make lib`), and is then tagged for
+  the source tree's dist/<triple>/libreclite.so after `make lib`), and is then tagged for
   the library's platform (py3-none-linux_<arch>, the arch read from the library's ELF
   header). Without a library the wheel is pure and uses $RECLITE_LIBRARY or the system's.
 """
 
 import os
+import platform
 import re
 import shutil
 import struct
@@ -50,7 +51,9 @@ def library_to_bundle():
         if not os.path.isfile(explicit):
             raise SystemExit(f"reclite: RECLITE_BUNDLE_LIBRARY={explicit} is not a file (run `make lib`)")
         return explicit
-    built = os.path.join(REPOSITORY, "build", "lib", LIBRARY_FILE)
+    triple = {"x86_64": "x86_64-linux-gnu", "aarch64": "aarch64-linux-gnu", "armv7l": "arm-linux-gnueabihf"}.get(
+        platform.machine(), f"{platform.machine()}-linux-gnu")
+    built = os.path.join(REPOSITORY, "dist", triple, LIBRARY_FILE)
     if os.path.isfile(built):
         return built
     print(f"reclite: no {LIBRARY_FILE} to bundle (run `make lib` first, or set RECLITE_BUNDLE_LIBRARY); "

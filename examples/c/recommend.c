@@ -4,7 +4,7 @@
  * Opens a .rlm model, recommends the top K items for a user and prints their
  * ids, titles and scores.
  *
- *   cc recommend.c -I include -L build/lib -lreclite -o recommend
+ *   cc recommend.c -I include -L dist/x86_64-linux-gnu -lreclite -o recommend
  *   ./recommend movies.rlm 42 10
  */
 #include <inttypes.h>

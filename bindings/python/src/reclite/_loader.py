@@ -35,7 +35,7 @@ def load(environ: Optional[Mapping[str, str]] = None,
         except OSError as error:
             raise LibraryLoadError(
                 f"cannot load libreclite from {ENVIRONMENT_VARIABLE}={explicit}: {error}; "
-                f"point it at a libreclite.so (e.g. build/lib/libreclite.so after `make lib`) or unset it"
+                f"point it at a libreclite.so (e.g. dist/x86_64-linux-gnu/libreclite.so after `make lib`) or unset it"
             ) from None
 
     tried = [f"{ENVIRONMENT_VARIABLE}: not set"]
@@ -64,6 +64,6 @@ def load(environ: Optional[Mapping[str, str]] = None,
     places = "\n".join(f"  - {place}" for place in tried)
     raise LibraryLoadError(
         f"cannot find libreclite.so; looked at:\n{places}\n"
-        f"Build it (`make lib`) and set {ENVIRONMENT_VARIABLE}=/path/to/build/lib/libreclite.so, "
+        f"Build it (`make lib`) and set {ENVIRONMENT_VARIABLE}=/path/to/dist/x86_64-linux-gnu/libreclite.so, "
         f"install it (`make install`), or install a reclite wheel, which bundles it."
     )
