@@ -15,6 +15,10 @@
 // (FM(u, i, g, y) = ⟨u, i + g + y⟩ + FM(i, g, y), folded into C), so the
 // first layer costs one add per hidden unit per candidate instead of 3·dim MACs.
 // A fused ALS term (FusedFactors) adds two lookups and ⟨p_u, q_i⟩ to the logit.
+// Context fields (an event log's hour, weekday, room, ...) are request-side:
+// they join the user in the first layer's request block, in the FM's request
+// sum ⟨v_u + Σ v_c, S[i]⟩ and in the request constant w_u + Σ w_c + FM(v_u, v_c, …),
+// so the per-candidate part — and the runtime's packed catalog scan — is unchanged.
 
 import RecLiteRuntime
 import RecLiteTrain
@@ -34,16 +38,18 @@ public enum DeepFMExport {
       description: "DeepFM ranker (dim \(d), MLP \(model.config.hidden.map(String.init).joined(separator: "-")))"
         + (precompute ? ", item side precomputed" : ""))
     let (user, item) = m.idFeatures(context.dataset)
+    let contextFeatures = m.contextFeatures(context.dataset, fields: model.fieldCount - 4)
     let items = model.itemCount + 1  // with the OOV row
 
-    // Once per request.
+    // Once per request: the user's fields and the context fields.
     let userVector = m.embeddingLookup(
       "user_embedding", table: m.table("user_table", model.userEmbedding, rows: model.userCount + 1, width: d, options.tables), ids: user)
     let userLinear = m.embeddingLookup(
       "user_linear", table: m.constant("user_linear_table", floats: model.userLinear, shape: [model.userCount + 1, 1]), ids: user)
+    let request = requestSide(m, model, user: userVector, userLinear: userLinear, context: contextFeatures, options: options)
     let userBlock = m.dense(
-      "first_layer_user", userVector,
-      weight: m.weight("first_layer_user.weight", model.firstLayerUserBlock, outputs: first.outputs, inputs: d, options.weights),
+      "first_layer_user", request.fields,
+      weight: m.weight("first_layer_user.weight", model.firstLayerRequestBlock, outputs: first.outputs, inputs: model.requestWidth, options.weights),
       bias: nil)
 
     // Per candidate: the item block of the first layer, and the FM term.
@@ -60,13 +66,13 @@ public enum DeepFMExport {
       let fieldSums = m.embeddingLookup(
         "item_field_sum", table: m.table("item_field_sum_table", precomputed.fieldSums, rows: items, width: d, options.tables),
         ids: item)
-      fm = m.dot("fm", userVector, fieldSums)
+      fm = m.dot("fm", request.sum, fieldSums)
     } else {
       constants = model.itemLinearTerms(rows: items)
       let (itemVector, genreVector, yearVector) = itemInputs(m, model, item: item, options: options)
       let x = m.concat("item_fields", [itemVector, genreVector, yearVector])
       itemPart = m.dense("first_layer_item", x, layer: model.firstLayerItemBlock, activation: .none, options.weights)
-      fm = m.fmInteraction("fm", [userVector, itemVector, genreVector, yearVector])
+      fm = m.fmInteraction("fm", [userVector, itemVector, genreVector, yearVector] + request.context)
     }
     var h = m.add("mlp0", userBlock, itemPart, activation: model.mlp.count > 1 ? .relu : .none)
     for (l, layer) in model.mlp.enumerated().dropFirst() {
@@ -74,7 +80,9 @@ public enum DeepFMExport {
     }
     let itemConstant = m.embeddingLookup(
       "item_constant", table: m.constant("item_constant_table", floats: constants, shape: [items, 1]), ids: item)
-    var logit = m.add("logit", m.add("mlp_fm", h, fm), m.add("bias", itemConstant, userLinear))
+    // Without precomputation the FM above already covers the request's own pairs.
+    let requestConstant = precompute ? request.constant : request.linear
+    var logit = m.add("logit", m.add("mlp_fm", h, fm), m.add("bias", itemConstant, requestConstant))
     if let fused = model.fusedFactors {
       let f = fused.factors
       let alsUser = m.embeddingLookup(
@@ -86,6 +94,30 @@ public enum DeepFMExport {
     }
     m.finish(scores: m.sigmoid("score", logit), item: item, context: context)
     return m
+  }
+
+  /// The request side: r = [v_u, v_c…] (the user vector alone without context), Σr, the
+  /// first-order terms w_u + Σ w_c and the constant w_u + Σ w_c + FM(v_u, v_c, …).
+  static func requestSide(
+    _ m: ModelBuilder, _ model: DeepFM, user: TensorRef, userLinear: TensorRef, context features: [FeatureRef],
+    options: ExportOptions
+  ) -> (fields: TensorRef, sum: TensorRef, linear: TensorRef, constant: TensorRef, context: [TensorRef]) {
+    guard !features.isEmpty else { return (user, user, userLinear, userLinear, []) }
+    let d = model.dim
+    var vectors: [TensorRef] = []
+    var linear = userLinear
+    for (f, feature) in features.enumerated() {
+      let rows = model.contextEmbedding[f].count / d
+      vectors.append(m.embeddingLookup(
+        "context\(f)_embedding", table: m.table("context\(f)_table", model.contextEmbedding[f], rows: rows, width: d, options.tables),
+        ids: feature))
+      linear = m.add("context\(f)_linear_sum", linear, m.embeddingLookup(
+        "context\(f)_linear", table: m.constant("context\(f)_linear_table", floats: model.contextLinear[f], shape: [rows, 1]), ids: feature))
+    }
+    var sum = user
+    for (f, vector) in vectors.enumerated() { sum = m.add("request_sum\(f)", sum, vector) }
+    let constant = m.add("request_constant", linear, m.fmInteraction("request_fm", [user] + vectors))
+    return (m.concat("request_fields", [user] + vectors), sum, linear, constant, vectors)
   }
 
   /// Item, mean-genre and year embeddings of the candidates, looked up in the graph.

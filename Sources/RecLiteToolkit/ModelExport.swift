@@ -39,7 +39,7 @@ public enum ModelExport {
     let bytes = try builder.serialize()
     try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
     try AtomicFile.write(Data(bytes), to: file)
-    return (bytes.count, try RuntimeScorer(bytes: bytes, userIds: dataset.userIds, itemIds: dataset.itemIds))
+    return (bytes.count, try RuntimeScorer(bytes: bytes, dataset: dataset))
   }
 }
 

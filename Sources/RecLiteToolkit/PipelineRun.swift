@@ -15,8 +15,9 @@ public struct SummaryRow: Sendable, Codable {
   /// Parameters as a share of the teacher's (nil without a built-in teacher).
   public var shareOfTeacher: Double?
   public var fileBytes: Int?
-  public var ndcg10: MeanStd
-  public var hr10: MeanStd
+  /// At the report's cut-off K (`PipelineConfig.cutoff`).
+  public var ndcg: MeanStd
+  public var hr: MeanStd
   public var auc: MeanStd
   /// Mean recommend latency (top-10 over the catalog, one thread) through the runtime.
   public var microsecondsPerRequest: MeanStd?
@@ -44,9 +45,10 @@ public enum PipelineRun {
     let result = try runPipeline(config, deployment: deployment)
     let rows = summaryRows(result.report, deployment.deployed)
     var results: [String: String] = [:]
+    let k = config.cutoff
     for row in rows where row.encoding == "f32" {
-      results["result.\(row.model).ndcg@10"] = String(format: "%.4f ± %.4f", row.ndcg10.mean, row.ndcg10.std)
-      results["result.\(row.model).hr@10"] = String(format: "%.4f ± %.4f", row.hr10.mean, row.hr10.std)
+      results["result.\(row.model).ndcg@\(k)"] = String(format: "%.4f ± %.4f", row.ndcg.mean, row.ndcg.std)
+      results["result.\(row.model).hr@\(k)"] = String(format: "%.4f ± %.4f", row.hr.mean, row.hr.std)
     }
     try deployment.recordResults(results)
     let outcome = PipelineOutcome(
@@ -78,7 +80,7 @@ public enum PipelineRun {
       rows.append(SummaryRow(
         model: summary.name, encoding: exported.isEmpty ? "-" : "f32", parameters: summary.parameters,
         shareOfTeacher: ModelName.baselines.contains(summary.name) ? nil : share(summary.parameters),
-        fileBytes: exported.first?.fileBytes, ndcg10: summary.ndcg10, hr10: summary.hr10, auc: summary.auc,
+        fileBytes: exported.first?.fileBytes, ndcg: summary.ndcg, hr: summary.hr, auc: summary.auc,
         microsecondsPerRequest: exported.isEmpty ? nil : MeanStd(exported.map(\.latency.meanMicroseconds))))
       let encodings = Set(deployed.filter { $0.name == summary.name && $0.encoding != "f32" }.map(\.encoding)).sorted()
       for encoding in encodings {
@@ -86,7 +88,8 @@ public enum PipelineRun {
         let tests = variants.compactMap(\.test)
         rows.append(SummaryRow(
           model: summary.name, encoding: encoding, parameters: summary.parameters, shareOfTeacher: share(summary.parameters),
-          fileBytes: variants.first?.fileBytes, ndcg10: MeanStd(tests.map(\.ndcg10)), hr10: MeanStd(tests.map(\.hr10)),
+          fileBytes: variants.first?.fileBytes, ndcg: MeanStd(tests.map { $0.at(report.config.cutoff)?.ndcg ?? .nan }),
+          hr: MeanStd(tests.map { $0.at(report.config.cutoff)?.hr ?? .nan }),
           auc: MeanStd(tests.map { $0.auc ?? .nan }), microsecondsPerRequest: MeanStd(variants.map(\.latency.meanMicroseconds))))
       }
     }
@@ -101,15 +104,16 @@ public enum PipelineRun {
     out += "Data: \(report.dataset.source) — \(report.dataset.users) users, \(report.dataset.items) items; "
     out += "split train \(report.dataset.train) / validation \(report.dataset.validation) / test \(report.dataset.test). "
     out += "Seeds: \(seeds). Test metrics by full ranking, evaluated through the runtime on the exported files; mean ± std over seeds.\n\n"
-    out += "| model | encoding | parameters | % of teacher | file bytes | NDCG@10 | HR@10 | AUC | µs/request |\n"
+    let k = report.config.cutoff
+    out += "| model | encoding | parameters | % of teacher | file bytes | NDCG@\(k) | HR@\(k) | AUC | µs/request |\n"
     out += "|---|---|---:|---:|---:|---|---|---|---:|\n"
     for row in outcome.rows {
       let share = row.shareOfTeacher.map { String(format: "%.1f%%", $0 * 100) } ?? "-"
       let bytes = row.fileBytes.map { $0.grouped } ?? "-"
       let latency = row.microsecondsPerRequest.map { String(format: "%.0f", $0.mean) } ?? "-"
-      out += "| \(row.model) | \(row.encoding) | \(row.parameters.grouped) | \(share) | \(bytes) | \(row.ndcg10.formatted) | \(row.hr10.formatted) | \(row.auc.formatted) | \(latency) |\n"
+      out += "| \(row.model) | \(row.encoding) | \(row.parameters.grouped) | \(share) | \(bytes) | \(row.ndcg.formatted) | \(row.hr.formatted) | \(row.auc.formatted) | \(latency) |\n"
     }
-    out += "\nPaired comparisons of test NDCG@10 (per-user values averaged over seeds; 95% bootstrap interval; seeds where a > b):\n\n"
+    out += "\nPaired comparisons of test NDCG@\(k) (per-user values averaged over seeds; 95% bootstrap interval; seeds where a > b):\n\n"
     out += "| comparison | difference | interval | users a better / worse | seeds |\n|---|---:|---|---|---:|\n"
     for (key, comparison) in report.pooledComparisons.sorted(by: { $0.key < $1.key }) {
       out += String(

@@ -14,12 +14,28 @@ public final class RuntimeScorer: Scorer, @unchecked Sendable {
   let itemIds: [Int64]
   /// A raw id the model does not know: scores the OOV user row.
   let unknownUser: Int64
+  /// For an event log: each request row's user row and context values, passed to the model's
+  /// context features of the same names (a model without them ignores the context).
+  let requests: RequestFeatures?
+  let context: [(field: Int, feature: UInt32, values: [Int64], unknown: Int64)]
   /// Sessions reused across calls; evaluation calls `scoreAll` from several threads.
   private var idle: [Session] = []
   private let lock = NSLock()
 
-  /// Opens model bytes with full verification; `userIds`/`itemIds` map dense rows back to raw ids.
-  public init(bytes: [UInt8], userIds: [Int64], itemIds: [Int64]) throws {
+  /// Opens model bytes with full verification for the rows of `dataset`: user rows, or for an
+  /// event log request rows, each scored with its user and its context.
+  public convenience init(bytes: [UInt8], dataset: Dataset) throws {
+    try self.init(
+      bytes: bytes, userIds: dataset.userIds, itemIds: dataset.itemIds, requests: dataset.requests,
+      contextColumns: dataset.contextColumns.map(\.name), contextValues: dataset.contextValues)
+  }
+
+  /// Opens model bytes with full verification; `userIds`/`itemIds` map dense rows back to raw ids,
+  /// `requests` (with the context columns' names and known raw values) request rows to requests.
+  public init(
+    bytes: [UInt8], userIds: [Int64], itemIds: [Int64], requests: RequestFeatures? = nil, contextColumns: [String] = [],
+    contextValues: [[Int64]] = []
+  ) throws {
     model = try bytes.withUnsafeBytes { raw in
       guard let base = raw.baseAddress else { throw RecLiteError(.invalidArgument, "empty model") }
       return try RecLiteRuntime.Model.open(buffer: base, length: raw.count, copy: true, verifyChecksum: true)
@@ -27,9 +43,21 @@ public final class RuntimeScorer: Scorer, @unchecked Sendable {
     self.userIds = userIds
     self.itemIds = itemIds
     itemCount = itemIds.count
+    unknownUser = RuntimeScorer.unknownValue(userIds)
+    self.requests = requests
+    let graph = model.graph
+    context = contextColumns.indices.compactMap { f in
+      guard let index = graph.features.firstIndex(where: { $0.kind == .context && $0.name.description == contextColumns[f] })
+      else { return nil }
+      return (f, UInt32(index), contextValues[f], RuntimeScorer.unknownValue(contextValues[f]))
+    }
+  }
+
+  /// A value not in `known`.
+  static func unknownValue(_ known: [Int64]) -> Int64 {
     var candidate = Int64.min
-    while userIds.contains(candidate) { candidate += 1 }
-    unknownUser = candidate
+    while known.contains(candidate) { candidate += 1 }
+    return candidate
   }
 
   private func withSession<T>(_ body: (Session) throws -> T) throws -> T {
@@ -46,11 +74,20 @@ public final class RuntimeScorer: Scorer, @unchecked Sendable {
   }
 
   public func scoreAll(userRow: Int, into scores: UnsafeMutableBufferPointer<Float>) {
-    let user = userRow < userIds.count ? userIds[userRow] : unknownUser
+    let row = requests.map { Int($0.userRows[userRow]) } ?? userRow
+    let user = row < userIds.count ? userIds[row] : unknownUser
+    let values = context.map { field -> ContextValue in
+      let valueRow = Int(requests?.contextRows[field.field][userRow] ?? 0)
+      return ContextValue(feature: field.feature, value: valueRow < field.values.count ? field.values[valueRow] : field.unknown)
+    }
     do {
       try withSession { session in
         try itemIds.withUnsafeBufferPointer { ids in
-          try session.score(Request(userID: user), itemIDs: ids.baseAddress, count: ids.count, scores: scores.baseAddress)
+          try values.withUnsafeBufferPointer { context in
+            try session.score(
+              Request(userID: user, context: context.baseAddress, contextCount: context.count), itemIDs: ids.baseAddress,
+              count: ids.count, scores: scores.baseAddress)
+          }
         }
       }
     } catch {

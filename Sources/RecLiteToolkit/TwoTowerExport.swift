@@ -1,6 +1,7 @@
-// Export of a two-tower model: the user tower runs once per request; the item
-// tower is precomputed here for every item row, so scoring a candidate is one
-// table lookup and one dot product, and top-K over the catalog is a scan.
+// Export of a two-tower model: the user (request) tower runs once per request,
+// over the user's and any context fields' embeddings; the item tower is
+// precomputed here for every item row, so scoring a candidate is one table
+// lookup and one dot product, and top-K over the catalog is a scan.
 
 import RecLiteRuntime
 import RecLiteTrain
@@ -18,6 +19,17 @@ public enum TwoTowerExport {
     let (user, item) = m.idFeatures(context.dataset)
     var u = m.embeddingLookup(
       "user_embedding", table: m.table("user_table", model.userEmbedding, rows: model.userCount + 1, width: e, options.tables), ids: user)
+    // Context fields join the user in the request tower's input.
+    let contextFeatures = m.contextFeatures(context.dataset, fields: model.contextEmbedding.count)
+    if !contextFeatures.isEmpty {
+      let vectors = contextFeatures.enumerated().map { f, feature in
+        m.embeddingLookup(
+          "context\(f)_embedding",
+          table: m.table("context\(f)_table", model.contextEmbedding[f], rows: model.contextEmbedding[f].count / e, width: e, options.tables),
+          ids: feature)
+      }
+      u = m.concat("request_fields", [u] + vectors)
+    }
     for (l, layer) in model.userTower.enumerated() {
       u = m.dense("user_tower\(l)", u, layer: layer, activation: l + 1 < model.userTower.count ? .relu : .none, options.weights)
     }

@@ -9,6 +9,11 @@
 /// - years fall into `yearBuckets.count` buckets; an unknown year is the OOV bucket
 ///   `yearBuckets.count`.
 /// The catalog is every item that appears in the interactions.
+///
+/// With context fields (`RawData.contextFields`) the data is an event log: every row is kept,
+/// repeats of a (user, item) pair included (a household turns the kitchen lights on every day),
+/// and `requests` lists each (user, context) combination as a request row (`RequestFeatures`),
+/// plus one per context combination for an unknown user (the cold-start requests).
 public struct Dataset: Sendable {
   public let source: String
   public let userIds: [Int64]
@@ -30,6 +35,16 @@ public struct Dataset: Sendable {
   public let rowsRead: Int
   public let rowsFiltered: Int
   public let duplicatesMerged: Int
+  /// Context fields (empty without context), their known raw values ascending (row = position)
+  /// and, for an event log, the request rows and each interaction's request row.
+  public let contextColumns: [ContextColumn]
+  public let contextValues: [[Int64]]
+  public let requests: RequestFeatures?
+  public let interactionRequest: [Int32]
+  /// Per request row, the row of the same context for an unknown user (itself for those rows).
+  public let coldStartRequest: [Int32]
+
+  public var isEventLog: Bool { requests != nil }
 
   public var userCount: Int { userIds.count }
   public var itemCount: Int { itemIds.count }
@@ -61,13 +76,14 @@ public struct Dataset: Sendable {
 
     var seen = Set<Int64>()
     var users: [Int32] = [], items: [Int32] = [], times: [Int64] = []
-    // Keep the earliest occurrence of a duplicated (user, item) pair.
+    // Keep the earliest occurrence of a duplicated (user, item) pair; an event log keeps them all.
+    let eventLog = !raw.contextFields.isEmpty
     let order = raw.interactions.indices.sorted {
       let a = raw.interactions[$0], b = raw.interactions[$1]
       return a.timestamp != b.timestamp ? a.timestamp < b.timestamp : $0 < $1
     }
-    var keep = [Bool](repeating: false, count: raw.interactions.count)
-    for index in order {
+    var keep = [Bool](repeating: eventLog, count: raw.interactions.count)
+    for index in order where !eventLog {
       let r = raw.interactions[index]
       let u = userIndex[r.user] ?? 0, i = itemIndex[r.item] ?? 0
       if seen.insert(Int64(u) * Int64(itemIds.count) + Int64(i)).inserted { keep[index] = true }
@@ -81,6 +97,13 @@ public struct Dataset: Sendable {
     interactionUser = users
     interactionItem = items
     interactionTime = times
+    let kept = raw.interactions.indices.filter { keep[$0] }.map { raw.interactions[$0] }
+    let context = EventLogRequests(kept, fields: raw.contextFields, users: users, userCount: userIds.count)
+    contextColumns = raw.contextFields
+    contextValues = context.values
+    requests = context.requests
+    interactionRequest = context.interactionRequest
+    coldStartRequest = context.coldStartRequest
 
     let metadata = itemIds.map { raw.items[$0] ?? ItemMetadata() }
     itemTitles = metadata.map(\.title)

@@ -10,30 +10,37 @@ public struct DeepFMConfig: Sendable, Codable, Equatable {
   public static let teacher = DeepFMConfig(dim: 64, hidden: [256, 128, 64])
 }
 
-/// DeepFM-style ranker over four fields: user id, item id, genres (mean bag) and year bucket.
+/// DeepFM-style ranker over four fields: user id, item id, genres (mean bag) and year bucket —
+/// plus, for an event log, one field per context column of the request (`requests`: the rows the
+/// model scores are then request rows, each a user and its context rows):
 ///
-///   logit = globalBias + (userLinear[u] + itemLinear[i] + mean_g genreLinear[g] + yearLinear[y])
-///         + FM(v_u, v_i, v_g, v_y) + MLP(concat(v_u, v_i, v_g, v_y))
+///   logit = globalBias + (userLinear[u] + itemLinear[i] + mean_g genreLinear[g] + yearLinear[y]
+///                         + Σ_f contextLinear[f][c_f])
+///         + FM(v_u, v_i, v_g, v_y, v_c1, …) + MLP(concat(v_u, v_i, v_g, v_y, v_c1, …))
 ///
 /// with v_g the mean of the item's genre rows (zero for an empty bag) and
 /// FM = ½ Σ_j((Σ_f v_fj)² − Σ_f v_fj²); the logit gains ⟨p_u, q_i⟩ when ALS factors are fused
-/// in (`FusedFactors`). The MLP is `4·dim → hidden… → 1`, ReLU after every hidden layer, none
-/// after the last.
+/// in (`FusedFactors`). The MLP is `(4 + C)·dim → hidden… → 1` for C context fields, ReLU after
+/// every hidden layer, none after the last.
 ///
 /// Parameter layouts (all row-major `[Float]`; row = dense index, OOV row last):
 /// - `userEmbedding`  `[userCount+1][dim]`,  `itemEmbedding` `[itemCount+1][dim]`,
 ///   `genreEmbedding` `[genreCount+1][dim]`, `yearEmbedding` `[yearBucketCount+1][dim]`
 /// - `userLinear` `[userCount+1]`, `itemLinear` `[itemCount+1]`, `genreLinear` `[genreCount+1]`,
 ///   `yearLinear` `[yearBucketCount+1]`, `globalBias` `[1]`
-/// - `mlp[l].weight` `[out][in]`, `mlp[l].bias` `[out]`; `mlp[0].weight` has `in = 4·dim` with
-///   columns in concat order user, item, genres, year: columns `0..<dim` are the user block
-///   (computed once per request), `dim..<4·dim` the item block (precomputable per item).
+/// - `contextEmbedding[f]` `[contextSizes[f]+1][dim]`, `contextLinear[f]` `[contextSizes[f]+1]`
+/// - `mlp[l].weight` `[out][in]`, `mlp[l].bias` `[out]`; `mlp[0].weight` has `in = (4 + C)·dim`
+///   with columns in concat order user, item, genres, year, context fields: columns `0..<dim` and
+///   `4·dim..<(4+C)·dim` are the request block (computed once per request), `dim..<4·dim` the
+///   item block (precomputable per item).
 public struct DeepFM: TrainableModel {
   public let config: DeepFMConfig
   public let userCount: Int
   public let itemCount: Int
   /// Item feature rows (genre bags, year buckets) for items `0...itemCount`.
   public let features: ItemFeatures
+  /// The request rows for data with context; nil when rows are user rows.
+  public let requests: RequestFeatures?
 
   public var userEmbedding: [Float]
   public var itemEmbedding: [Float]
@@ -45,20 +52,28 @@ public struct DeepFM: TrainableModel {
   public var yearLinear: [Float]
   public var globalBias: [Float]
   public var mlp: [Dense]
+  public var contextEmbedding: [[Float]]
+  public var contextLinear: [[Float]]
   /// A frozen ALS term fused in after training (`fusing(_:share:logits:)`); not trained, not a slot.
   public var fusedFactors: FusedFactors? = nil
 
   public var dim: Int { config.dim }
   public var genreRows: Int { features.genreCount + 1 }
   public var yearRows: Int { features.yearBucketCount + 1 }
+  /// Fields of the FM and the MLP input: user, item, genres, year and the context fields.
+  public var fieldCount: Int { 4 + (requests?.fieldCount ?? 0) }
 
   /// Embeddings ~ N(0, 0.05²) (small so the FM term starts near zero), linear terms zero,
   /// MLP He-normal, all from `seed`.
-  public init(config: DeepFMConfig, userCount: Int, itemCount: Int, features: ItemFeatures, seed: UInt64) {
+  public init(
+    config: DeepFMConfig, userCount: Int, itemCount: Int, features: ItemFeatures, requests: RequestFeatures? = nil,
+    seed: UInt64
+  ) {
     self.config = config
     self.userCount = userCount
     self.itemCount = itemCount
     self.features = features
+    self.requests = requests
     var random = SeededRandom(seed: seed, stream: 0xDEE9)
     let d = config.dim
     (userEmbedding, itemEmbedding, genreEmbedding, yearEmbedding) = FieldTables.random(
@@ -69,13 +84,15 @@ public struct DeepFM: TrainableModel {
     yearLinear = [Float](repeating: 0, count: features.yearBucketCount + 1)
     globalBias = [0]
     var layers: [Dense] = []
-    var inputs = 4 * d
+    var inputs = (4 + (requests?.fieldCount ?? 0)) * d
     for width in config.hidden {
       layers.append(Dense(inputs: inputs, outputs: width, random: &random))
       inputs = width
     }
     layers.append(Dense(inputs: inputs, outputs: 1, random: &random, gain: 1))
     mlp = layers
+    contextEmbedding = ContextTables.random(requests, width: d, std: 0.05, random: &random)
+    contextLinear = ContextTables.zeros(requests, width: 1)
   }
 
   public var parameterSlots: [ParameterSlot<DeepFM>] {
@@ -94,6 +111,8 @@ public struct DeepFM: TrainableModel {
       slots.append(.init(name: "mlp\(l)_weight", shape: [layer.outputs, layer.inputs], path: \.mlp[l].weight, sparseRowWidth: nil, decays: true))
       slots.append(.init(name: "mlp\(l)_bias", shape: [layer.outputs], path: \.mlp[l].bias, sparseRowWidth: nil, decays: false))
     }
+    slots += ContextTables.slots(\DeepFM.contextEmbedding, name: "context_embedding", requests: requests, width: d)
+    slots += ContextTables.slots(\DeepFM.contextLinear, name: "context_linear", requests: requests, width: 1)
     return slots
   }
 
@@ -102,8 +121,11 @@ public struct DeepFM: TrainableModel {
     static let user = 0, item = 1, genre = 2, year = 3
     static let userLinear = 4, itemLinear = 5, genreLinear = 6, yearLinear = 7
   }
+  /// Slot of context field f's embedding; its linear term follows the C embeddings.
+  private var contextSlot: Int { 9 + 2 * mlp.count }
 
   public struct Workspace {
+    var batch = RequestBatch()
     var years: [Int32] = []
     var activations: [[Float]] = [[]]
     var linear: [Float] = []
@@ -113,9 +135,11 @@ public struct DeepFM: TrainableModel {
   public func makeWorkspace() -> Workspace { Workspace() }
 
   public func forward(
-    users: [Int32], items: [Int32], count: Int, workspace ws: inout Workspace, logits: inout [Float]
+    users rows: [Int32], items: [Int32], count: Int, workspace ws: inout Workspace, logits: inout [Float]
   ) {
-    let d = dim, width = 4 * d
+    let d = dim, width = fieldCount * d
+    ws.batch.resolve(requests, rows: rows, count: count)
+    let users = ws.batch.users
     if ws.activations[0].count < count * width {
       ws.activations[0] = [Float](repeating: 0, count: count * width)
     }
@@ -141,8 +165,14 @@ public struct DeepFM: TrainableModel {
     for b in 0..<count { ws.linear[b] += part[b] }
     EmbeddingLayer.forward(table: yearLinear, dim: 1, rows: ws.years, count: count, into: &part, stride: 1, offset: 0)
     for b in 0..<count { ws.linear[b] += part[b] + globalBias[0] }
+    for (f, rows) in ws.batch.context.enumerated() {
+      EmbeddingLayer.forward(
+        table: contextEmbedding[f], dim: d, rows: rows, count: count, into: &ws.activations[0], stride: width, offset: (4 + f) * d)
+      EmbeddingLayer.forward(table: contextLinear[f], dim: 1, rows: rows, count: count, into: &part, stride: 1, offset: 0)
+      for b in 0..<count { ws.linear[b] += part[b] }
+    }
 
-    FMInteraction.forward(ws.activations[0], stride: width, offset: 0, fields: 4, dim: d, count: count, into: &ws.fm)
+    FMInteraction.forward(ws.activations[0], stride: width, offset: 0, fields: fieldCount, dim: d, count: count, into: &ws.fm)
     MLP.forward(mlp, batch: count, activations: &ws.activations)
     let out = ws.activations[mlp.count]
     if logits.count < count { logits = [Float](repeating: 0, count: count) }
@@ -155,10 +185,11 @@ public struct DeepFM: TrainableModel {
   public var parameterCount: Int { trainableParameterCount + (fusedFactors?.parameterCount ?? 0) }
 
   public func backward(
-    dLogits: [Float], users: [Int32], items: [Int32], count: Int, workspace ws: inout Workspace,
+    dLogits: [Float], users rows: [Int32], items: [Int32], count: Int, workspace ws: inout Workspace,
     gradients g: inout DeepFM, touched: inout [TouchedRows]
   ) {
-    let d = dim, width = 4 * d
+    let d = dim, width = fieldCount * d
+    let users = ws.batch.users
     var total: Float = 0
     for b in 0..<count { total += dLogits[b] }
     g.globalBias[0] += total
@@ -171,7 +202,16 @@ public struct DeepFM: TrainableModel {
 
     var dX: [Float] = []
     MLP.backward(mlp, batch: count, activations: ws.activations, dOut: Array(dLogits[0..<count]), grads: &g.mlp, dInput: &dX)
-    FMInteraction.backward(ws.activations[0], stride: width, offset: 0, fields: 4, dim: d, count: count, dOut: dLogits, dx: &dX)
+    FMInteraction.backward(ws.activations[0], stride: width, offset: 0, fields: fieldCount, dim: d, count: count, dOut: dLogits, dx: &dX)
+    let fields = ws.batch.context.count
+    for (f, rows) in ws.batch.context.enumerated() {
+      EmbeddingLayer.backward(
+        dOut: dX, stride: width, offset: (4 + f) * d, dim: d, rows: rows, count: count, grad: &g.contextEmbedding[f],
+        touched: &touched[contextSlot + f])
+      EmbeddingLayer.backward(
+        dOut: dLogits, stride: 1, offset: 0, dim: 1, rows: rows, count: count, grad: &g.contextLinear[f],
+        touched: &touched[contextSlot + fields + f])
+    }
 
     EmbeddingLayer.backward(dOut: dX, stride: width, offset: 0, dim: d, rows: users, count: count, grad: &g.userEmbedding, touched: &touched[Slot.user])
     EmbeddingLayer.backward(dOut: dX, stride: width, offset: d, dim: d, rows: items, count: count, grad: &g.itemEmbedding, touched: &touched[Slot.item])

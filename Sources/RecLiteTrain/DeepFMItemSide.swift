@@ -3,17 +3,33 @@
 /// `DeepFMExport`) both use it, so evaluation during training and the exported graph split the
 /// model the same way.
 ///
-/// With x_i = [v_i, v_g, v_y] the item's fields and the first layer's weight split into its user
-/// block W_u (columns `0..<dim`) and item block W_x (columns `dim..<4·dim`):
+/// With x_i = [v_i, v_g, v_y] the item's fields, r = [v_u, v_c1, …] the request's fields (the
+/// user and any context fields) and the first layer's weight split into its request block W_r
+/// (columns `0..<dim` and `4·dim..<(4+C)·dim`) and item block W_x (columns `dim..<4·dim`):
 ///
-///   logit = rest of the MLP(act(W_u·v_u + P[i])) + ⟨v_u, S[i]⟩ + w_u + C[i]
+///   logit = rest of the MLP(act(W_r·r + P[i])) + ⟨Σr, S[i]⟩ + w_r + FM(r) + C[i]
 ///   P[i] = W_x·x_i + b1,   S[i] = v_i + v_g + v_y,   C[i] = w_i + w_g + w_y + b + FM(v_i, v_g, v_y)
 ///
-/// because the FM term over the four fields is ⟨v_u, v_i + v_g + v_y⟩ plus the FM term over the
-/// item's own three fields.
+/// because the FM term over all fields is ⟨Σr, v_i + v_g + v_y⟩ plus the FM terms among the
+/// request's own fields and among the item's own three fields; w_r is the request's first-order
+/// terms (w_u + Σ_f w_cf). Without context r = v_u and FM(r) = 0.
 extension DeepFM {
-  /// The first layer's user block W_u, `[h1][dim]` row-major (no bias: the bias is in P).
-  public var firstLayerUserBlock: [Float] { firstLayerColumns(from: 0, count: dim) }
+  /// The first layer's request block W_r, `[h1][(1+C)·dim]` row-major (no bias: the bias is in P).
+  public var firstLayerRequestBlock: [Float] {
+    let first = mlp[0]
+    let context = (fieldCount - 4) * dim
+    var out = [Float]()
+    out.reserveCapacity(first.outputs * (dim + context))
+    for o in 0..<first.outputs {
+      let row = o * first.inputs
+      out.append(contentsOf: first.weight[row..<(row + dim)])
+      out.append(contentsOf: first.weight[(row + 4 * dim)..<(row + 4 * dim + context)])
+    }
+    return out
+  }
+
+  /// Width of the request block's input r.
+  public var requestWidth: Int { (fieldCount - 3) * dim }
 
   /// The first layer's item block W_x with its bias b1, a `3·dim → h1` layer over x_i.
   public var firstLayerItemBlock: Dense {

@@ -1,18 +1,18 @@
 /// Full-catalog scoring for a DeepFM, split the way the runtime does it: everything that depends
 /// only on the item (`DeepFMItemPrecompute`: its block of the first MLP layer, its first-order
-/// terms, the FM terms among its own fields) is computed once for the catalog; per user only the
-/// user block of layer 1, the user–item FM cross term ⟨v_u, v_i + v_g + v_y⟩ and the rest of the
-/// MLP remain. The result equals `DeepFM.forward` up to float rounding (tested).
+/// terms, the FM terms among its own fields) is computed once for the catalog; per request (a
+/// user, or a user in a context) only the request block of layer 1, the request–item FM cross
+/// term ⟨Σr, v_i + v_g + v_y⟩ and the rest of the MLP remain. The result equals `DeepFM.forward`
+/// up to float rounding (tested).
 public struct DeepFMScorer: Scorer {
   public let itemCount: Int
   public var scoresAreLogits: Bool { true }
   private let dim: Int
-  private let userEmbedding: [Float]
-  private let userLinear: [Float]
+  private let model: DeepFM
   /// P, S and C for the catalog's rows.
   private let items: DeepFMItemPrecompute
-  /// Layer-1 user block transposed, `[dim][h1]`.
-  private let userBlockT: [Float]
+  /// Layer-1 request block transposed, `[requestWidth][h1]`.
+  private let requestBlockT: [Float]
   /// Remaining layers, weights transposed to `[in][out]`, with biases.
   private let restT: [(weight: [Float], bias: [Float], inputs: Int, outputs: Int)]
   private let firstOutputs: Int
@@ -22,16 +22,16 @@ public struct DeepFMScorer: Scorer {
     let d = model.dim, h1 = model.mlp[0].outputs
     dim = d
     itemCount = model.itemCount
-    userEmbedding = model.userEmbedding
-    userLinear = model.userLinear
+    self.model = model
     firstOutputs = h1
     fused = model.fusedFactors
     items = DeepFMItemPrecompute(model, rows: model.itemCount)
-    var userT = [Float](repeating: 0, count: d * h1)
-    model.firstLayerUserBlock.withUnsafeBufferPointer { w in
-      userT.withUnsafeMutableBufferPointer { t in Kernels.transpose(w.baseAddress!, rows: h1, cols: d, t.baseAddress!) }
+    let width = model.requestWidth
+    var requestT = [Float](repeating: 0, count: width * h1)
+    model.firstLayerRequestBlock.withUnsafeBufferPointer { w in
+      requestT.withUnsafeMutableBufferPointer { t in Kernels.transpose(w.baseAddress!, rows: h1, cols: width, t.baseAddress!) }
     }
-    userBlockT = userT
+    requestBlockT = requestT
     restT = model.mlp.dropFirst().map { layer in
       var t = [Float](repeating: 0, count: layer.weight.count)
       layer.weight.withUnsafeBufferPointer { w in
@@ -57,22 +57,21 @@ public struct DeepFMScorer: Scorer {
       next.deallocate()
     }
     q.initialize(repeating: 0, count: h1)
-    userEmbedding.withUnsafeBufferPointer { ue in
-      userBlockT.withUnsafeBufferPointer { ut in
-        let user = ue.baseAddress! + userRow * d
-        for c in 0..<d {
-          let u = user[c], row = ut.baseAddress! + c * h1
-          for o in 0..<h1 { q[o] += u * row[o] }
-        }
+    let request = model.requestSide(userRow)
+    requestBlockT.withUnsafeBufferPointer { rt in
+      for c in 0..<request.fields.count {
+        let u = request.fields[c], row = rt.baseAddress! + c * h1
+        for o in 0..<h1 { q[o] += u * row[o] }
       }
     }
-    let base = userLinear[userRow]
+    let base = request.constant
+    let user = model.userRow(ofRequest: userRow)
     let lastIsFirst = restT.isEmpty
     items.firstLayer.withUnsafeBufferPointer { part in
       items.fieldSums.withUnsafeBufferPointer { sums in
         items.constants.withUnsafeBufferPointer { consts in
-          userEmbedding.withUnsafeBufferPointer { ue in
-            let user = ue.baseAddress! + userRow * d
+          request.sum.withUnsafeBufferPointer { requestSum in
+            let sum = requestSum.baseAddress!
             var start = 0
             while start < itemCount {
               let count = min(block, itemCount - start)
@@ -101,10 +100,10 @@ public struct DeepFMScorer: Scorer {
               }
               for r in 0..<count {
                 let i = start + r
-                scores[i] = base + consts[i] + Kernels.dot(user, sums.baseAddress! + i * d, d) + current[r]
+                scores[i] = base + consts[i] + Kernels.dot(sum, sums.baseAddress! + i * d, d) + current[r]
               }
               if let fused {
-                for r in 0..<count { scores[start + r] += fused.score(user: userRow, item: start + r) }
+                for r in 0..<count { scores[start + r] += fused.score(user: user, item: start + r) }
               }
               start += count
             }

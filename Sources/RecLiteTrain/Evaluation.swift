@@ -30,9 +30,13 @@ public struct EvaluationResult: Sendable, Codable {
   public var users: [Int]
   /// NDCG@10 of each evaluated user, aligned with `users`.
   public var ndcg10PerUser: [Double]
+  /// NDCG of each evaluated user at each cut-off: `[atK index][user index]`.
+  public var ndcgPerUserAtK: [[Double]]
   public var seconds: Double
 
   public func at(_ k: Int) -> MetricsAtK? { atK.first { $0.k == k } }
+  /// Per-user NDCG@k aligned with `users`, for paired comparisons at any evaluated cut-off.
+  public func ndcgPerUser(at k: Int) -> [Double]? { atK.firstIndex { $0.k == k }.map { ndcgPerUserAtK[$0] } }
   public var ndcg10: Double { at(10)?.ndcg ?? .nan }
   public var hr10: Double { at(10)?.hr ?? .nan }
 }
@@ -55,6 +59,7 @@ public struct EvaluationOptions: Sendable, Codable, Equatable {
 public func evaluate(
   _ scorer: any Scorer, split: Split, on heldOutSet: HeldOutSet, options: EvaluationOptions = EvaluationOptions()
 ) -> EvaluationResult {
+  if let log = split.eventLog { return evaluateEvents(scorer, log: log, on: heldOutSet, options: options) }
   let start = DispatchTime.now()
   let cutoffs = options.cutoffs.sorted()
   let maxK = max(10, cutoffs.last ?? 10)
@@ -102,38 +107,47 @@ public func evaluate(
     pairLabels[index] = l
   }
 
-  var atK: [MetricsAtK] = []
-  let count = Double(max(1, users.count))
-  for (c, k) in cutoffs.enumerated() {
-    var m = MetricsAtK(k: k, hr: 0, ndcg: 0, precision: 0, recall: 0, f1: 0)
-    for index in 0..<users.count {
-      let u = perUser[index][c]
-      m.hr += u.hit; m.ndcg += u.ndcg; m.precision += u.precision; m.recall += u.recall; m.f1 += u.f1
-    }
-    m.hr /= count; m.ndcg /= count; m.precision /= count; m.recall /= count; m.f1 /= count
-    atK.append(m)
-  }
-  let ndcgIndex = cutoffs.firstIndex(of: 10)
-  let perUserNDCG = (0..<users.count).map { index -> Double in
-    if let ndcgIndex { return perUser[index][ndcgIndex].ndcg }
-    return 0
-  }
-  var covered = Set<Int>()
-  for index in 0..<users.count { covered.formUnion(tops[index]) }
-  let allScores = (0..<users.count).flatMap { pairScores[$0] }
-  let allLabels = (0..<users.count).flatMap { pairLabels[$0] }
-  var logLoss: Double? = nil
-  if scorer.scoresAreLogits && !allScores.isEmpty {
-    var total = 0.0
-    for (s, l) in zip(allScores, allLabels) {
-      total += Double(Logistic.bceWithLogits(s, target: l ? 1 : 0))
-    }
-    logLoss = total / Double(allScores.count)
-  }
   return EvaluationResult(
-    heldOut: heldOutSet, atK: atK, auc: Ranking.auc(scores: allScores, labels: allLabels),
-    logLoss: logLoss, coverageAt10: Double(covered.count) / Double(max(1, n)), users: users,
-    ndcg10PerUser: perUserNDCG, seconds: secondsSince(start))
+    heldOut: heldOutSet, cutoffs: cutoffs, users: users, perUser: perUser.array, tops: tops.array,
+    pairScores: pairScores.array.flatMap { $0 }, pairLabels: pairLabels.array.flatMap { $0 },
+    logits: scorer.scoresAreLogits, itemCount: n, seconds: secondsSince(start))
+}
+
+extension EvaluationResult {
+  /// Averages per-user metrics (`perUser[user index][cut-off index]`) over users; coverage of the
+  /// ranked lists `tops`; AUC and (for logits) log-loss of the held-out/negative score pairs.
+  init(
+    heldOut: HeldOutSet, cutoffs: [Int], users: [Int], perUser: [[Ranking.UserMetrics]], tops: [[Int]],
+    pairScores: [Float], pairLabels: [Bool], logits: Bool, itemCount: Int, seconds: Double
+  ) {
+    var atK: [MetricsAtK] = []
+    let count = Double(max(1, users.count))
+    for (c, k) in cutoffs.enumerated() {
+      var m = MetricsAtK(k: k, hr: 0, ndcg: 0, precision: 0, recall: 0, f1: 0)
+      for index in 0..<users.count {
+        let u = perUser[index][c]
+        m.hr += u.hit; m.ndcg += u.ndcg; m.precision += u.precision; m.recall += u.recall; m.f1 += u.f1
+      }
+      m.hr /= count; m.ndcg /= count; m.precision /= count; m.recall /= count; m.f1 /= count
+      atK.append(m)
+    }
+    let ndcgIndex = cutoffs.firstIndex(of: 10)
+    var covered = Set<Int>()
+    for top in tops { covered.formUnion(top.prefix(10)) }
+    var logLoss: Double? = nil
+    if logits && !pairScores.isEmpty {
+      var total = 0.0
+      for (s, l) in zip(pairScores, pairLabels) {
+        total += Double(Logistic.bceWithLogits(s, target: l ? 1 : 0))
+      }
+      logLoss = total / Double(pairScores.count)
+    }
+    self.init(
+      heldOut: heldOut, atK: atK, auc: Ranking.auc(scores: pairScores, labels: pairLabels), logLoss: logLoss,
+      coverageAt10: Double(covered.count) / Double(max(1, itemCount)), users: users,
+      ndcg10PerUser: perUser.map { metrics in ndcgIndex.map { metrics[$0].ndcg } ?? 0 },
+      ndcgPerUserAtK: cutoffs.indices.map { c in perUser.map { $0[c].ndcg } }, seconds: seconds)
+  }
 }
 
 func secondsSince(_ start: DispatchTime) -> Double {

@@ -15,11 +15,19 @@ public struct InteractionColumns: Sendable, Codable, Equatable {
   public var itemFeatures: [String]
   /// Optional integer release-year (or any year-like) column for the year-bucket feature.
   public var itemYear: String?
+  /// Optional item title column (shown by the runtime's `item_title`); must agree per item.
+  public var itemTitle: String?
+  /// Request context columns (hour, weekday, room, ...): categorical, integer or text. With
+  /// context the file is an event log: every row is an event, repeats included (see `Dataset`).
+  public var context: [String]
 
   public init(
     user: String = "user", item: String = "item", rating: String? = nil, label: String? = nil,
-    timestamp: String? = nil, itemFeatures: [String] = [], itemYear: String? = nil
+    timestamp: String? = nil, itemFeatures: [String] = [], itemYear: String? = nil, itemTitle: String? = nil,
+    context: [String] = []
   ) {
+    self.itemTitle = itemTitle
+    self.context = context
     self.user = user
     self.item = item
     self.rating = rating
@@ -31,8 +39,8 @@ public struct InteractionColumns: Sendable, Codable, Equatable {
 }
 
 /// Reads a generic interactions CSV (user, item, optional rating or label, optional timestamp,
-/// optional item feature columns). Item features repeat on every row of an item; they must agree,
-/// otherwise the row that disagrees is reported.
+/// optional item feature, year and title columns, optional context columns). Item features repeat
+/// on every row of an item; they must agree, otherwise the row that disagrees is reported.
 public enum InteractionsCSV {
   public static func load(
     path: String, columns: InteractionColumns, minRating: Double? = nil
@@ -45,6 +53,8 @@ public enum InteractionsCSV {
     let timeColumn = try columns.timestamp.map { try document.column($0) }
     let featureColumns = try columns.itemFeatures.map { try document.column($0) }
     let yearColumn = try columns.itemYear.map { try document.column($0) }
+    let titleColumn = try columns.itemTitle.map { try document.column($0) }
+    let context = try ContextColumnReader.read(document, names: columns.context)
     if minRating != nil, ratingColumn == nil {
       throw DataFileError(path: path, line: 1, message: "minRating needs a rating column")
     }
@@ -75,7 +85,7 @@ public enum InteractionsCSV {
           continue
         }
       }
-      if !featureColumns.isEmpty || yearColumn != nil {
+      if !featureColumns.isEmpty || yearColumn != nil || titleColumn != nil {
         var genres: [String] = []
         for column in featureColumns {
           let prefix = featureColumns.count > 1 ? document.header[column] + "=" : ""
@@ -91,7 +101,8 @@ public enum InteractionsCSV {
             year = value
           }
         }
-        let metadata = ItemMetadata(title: nil, genres: genres, year: year)
+        let title = titleColumn.map { record.fields[$0].trimmingCharacters(in: .whitespaces) }
+        let metadata = ItemMetadata(title: title, genres: genres, year: year)
         if let known = items[item] {
           if known != metadata {
             throw document.error(
@@ -103,11 +114,12 @@ public enum InteractionsCSV {
           itemFirstLine[item] = record.line
         }
       }
-      interactions.append(RawInteraction(user: user, item: item, timestamp: time, line: record.line))
+      interactions.append(
+        RawInteraction(user: user, item: item, timestamp: time, line: record.line, context: context.values[index]))
     }
     return RawData(
       interactions: interactions, items: items, source: path, rowsRead: document.records.count,
-      rowsFiltered: filtered)
+      rowsFiltered: filtered, contextFields: context.columns)
   }
 }
 

@@ -99,7 +99,9 @@ struct ListwiseBatches {
     }
     let ranked = lists.array
     self.ranked = ranked
-    usersWithCandidates = ranked.indices.filter { !ranked[$0].isEmpty }.map { Int32($0) }
+    // An event log's requests seen only in validation or test are not trained on.
+    usersWithCandidates = ranked.indices.filter { !ranked[$0].isEmpty && (split.eventLog == nil || split.train.count(of: $0) > 0) }
+      .map { Int32($0) }
   }
 
   /// A fresh user order for an epoch of `steps` optimizer steps.

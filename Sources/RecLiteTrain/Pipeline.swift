@@ -16,6 +16,12 @@ public enum DataSource: Sendable, Codable, Equatable {
       return try InteractionsCSV.load(path: path, columns: columns, minRating: minRating)
     }
   }
+
+  /// Whether the data is an event log (a generic CSV with context columns).
+  public var hasContext: Bool {
+    if case .interactions(_, let columns) = self { return !columns.context.isEmpty }
+    return false
+  }
 }
 
 
@@ -45,8 +51,19 @@ public struct PipelineConfig: Sendable, Codable {
   public var bootstrapResamples = 2000
   /// Progress bars and per-step messages on stderr.
   public var progress = true
+  /// The K of the summary's NDCG@K and HR@K and of the paired comparisons (one of the
+  /// evaluation's cut-offs).
+  public var cutoff = 10
+  /// Event logs: the context columns of the "popular-in-context" baseline (nil: the first two)
+  /// and of the "user-habit" baseline (nil: the first one); see `EventLogBaselines`.
+  public var contextBaseline: [String]?
+  public var habitBaseline: [String]?
 
-  public init(data: DataSource) { self.data = data }
+  /// The defaults for the data: an event log (context columns) takes `EventLogDefaults`.
+  public init(data: DataSource) {
+    self.data = data
+    if data.hasContext { EventLogDefaults.apply(to: &self) }
+  }
 }
 
 
@@ -63,7 +80,7 @@ public struct ModelReport: Sendable, Codable {
 public struct SeedReport: Sendable, Codable {
   public var seed: UInt64
   public var models: [ModelReport]
-  /// Paired comparisons of test NDCG@10 on the same users, keyed "a vs b" (a − b).
+  /// Paired comparisons of test NDCG@K (the config's cut-off) on the same users, keyed "a vs b" (a − b).
   public var comparisons: [String: PairedComparison]
   public var seconds: Double
 
@@ -74,9 +91,10 @@ public struct SeedReport: Sendable, Codable {
 public struct ModelSummary: Sendable, Codable {
   public var name: String
   public var parameters: Int
-  public var ndcg10: MeanStd
-  public var hr10: MeanStd
-  public var recall10: MeanStd
+  /// At the config's cut-off K.
+  public var ndcg: MeanStd
+  public var hr: MeanStd
+  public var recall: MeanStd
   public var auc: MeanStd
   public var logLoss: MeanStd?
   public var coverage10: MeanStd
@@ -102,7 +120,7 @@ public struct PipelineReport: Sendable, Codable {
   public var config: PipelineConfig
   public var seeds: [SeedReport]
   public var summary: [ModelSummary]
-  /// Paired comparisons on per-user NDCG@10 averaged over seeds.
+  /// Paired comparisons on per-user NDCG@K averaged over seeds.
   public var pooledComparisons: [String: PairedComparison]
   /// How many seeds each comparison's mean difference was positive on.
   public var seedWins: [String: Int]
@@ -119,6 +137,9 @@ public struct TrainedModels: Sendable {
   public var twoTower: TwoTower
   public var distilledTwoTower: TwoTower
   public var popularity: PopularityScorer
+  /// Event logs: the distilled students trained without the context fields.
+  public var distilledStudentNoContext: DeepFM?
+  public var distilledTwoTowerNoContext: TwoTower?
 }
 
 public struct PipelineResult: Sendable {
@@ -135,13 +156,19 @@ public enum ModelName {
   public static let als = "als"
   /// The teacher's DeepFM before the ALS term is fused in.
   public static let teacherDeepFM = "teacher-deepfm"
+  /// Event logs' hub baselines (`EventLogBaselines`).
+  public static let popularInContext = "popular-in-context"
+  public static let userHabit = "user-habit"
   /// Reference models, not distillation products: no share of the teacher is reported for them.
-  public static let baselines: Set<String> = [popularity, als, teacherDeepFM]
+  public static let baselines: Set<String> = [popularity, als, teacherDeepFM, popularInContext, userHabit]
   public static let teacher = "teacher"
   public static let student = "student"
   public static let distilledStudent = "student-distilled"
   public static let twoTower = "two-tower"
   public static let distilledTwoTower = "two-tower-distilled"
+  /// Event logs: the distilled students without the context fields.
+  public static let distilledStudentNoContext = "student-distilled-no-context"
+  public static let distilledTwoTowerNoContext = "two-tower-distilled-no-context"
 }
 
 /// A trained model, for whoever deploys it.
@@ -199,14 +226,22 @@ public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? =
       reports.append(ModelReport(
         name: name, parameters: parameters, validation: validation, test: test, training: history,
         trainSeconds: trainSeconds))
+      let k = config.cutoff
       log.message(
-        "seed \(seed) \(name): params \(parameters) val NDCG@10 \(format(validation.ndcg10, 4)) test NDCG@10 \(format(test.ndcg10, 4)) HR@10 \(format(test.hr10, 4)) AUC \(format(test.auc ?? .nan, 4)) (train \(format(trainSeconds, 1))s)")
+        "seed \(seed) \(name): params \(parameters) val NDCG@\(k) \(format(validation.at(k)?.ndcg ?? .nan, 4)) test NDCG@\(k) \(format(test.at(k)?.ndcg ?? .nan, 4)) HR@\(k) \(format(test.at(k)?.hr ?? .nan, 4)) AUC \(format(test.auc ?? .nan, 4)) (train \(format(trainSeconds, 1))s)")
     }
 
     let popularity = PopularityScorer(train: split.train, itemCount: dataset.itemCount)
-    record(ModelName.popularity, popularity, parameters: dataset.itemCount, history: nil, trainSeconds: 0)
+    if let eventLog = split.eventLog, let requests = dataset.requests {
+      // A hub's baselines count events; ALS (users × items) has no place for the context.
+      for baseline in try EventLogBaselines.make(log: eventLog, requests: requests, dataset: dataset, config: config) {
+        record(baseline.name, baseline.scorer, parameters: baseline.scorer.parameterCount, history: nil, trainSeconds: 0)
+      }
+    } else {
+      record(ModelName.popularity, popularity, parameters: dataset.itemCount, history: nil, trainSeconds: 0)
+    }
     var als: ImplicitALS? = nil
-    if var options = config.als {
+    if var options = config.als, !split.isEventLog {
       options.seed = seed
       let fitStart = DispatchTime.now()
       let fitted = ImplicitALS(train: split.train, itemCount: dataset.itemCount, options: options)
@@ -223,14 +258,14 @@ public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? =
       options.seed = seed
       let initial = DeepFM(
         config: config.teacher, userCount: dataset.userCount, itemCount: dataset.itemCount,
-        features: dataset.features, seed: seed)
+        features: dataset.features, requests: dataset.requests, seed: seed)
       var (model, history) = train(
         initial, split: split, options: options, progress: config.progress ? ProgressBar(label: "teacher") : nil)
-      var matrix = DenseTeacherScores(scorer: model.makeScorer(), userCount: dataset.userCount)
+      var matrix = DenseTeacherScores(scorer: model.makeScorer(), userCount: split.userCount)
       if let share = config.alsFusion, share > 0, let als {
         record(ModelName.teacherDeepFM, matrix, parameters: model.parameterCount, history: history, trainSeconds: history.seconds)
         model = try model.fusing(als, share: share, logits: matrix)
-        matrix = DenseTeacherScores(scorer: model.makeScorer(), userCount: dataset.userCount)
+        matrix = DenseTeacherScores(scorer: model.makeScorer(), userCount: split.userCount)
       }
       teacherModel = model
       let deployed = try deployment?.deploy(.deepFM(model), name: ModelName.teacher, seed: seed, dataset: dataset, split: split)
@@ -251,29 +286,46 @@ public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? =
       record(name, model.makeScorer(), deployed: deployed, parameters: model.parameterCount, history: history, trainSeconds: history.seconds)
       return model
     }
-    let studentInit = DeepFM(
-      config: config.student, userCount: dataset.userCount, itemCount: dataset.itemCount,
-      features: dataset.features, seed: seed &+ 1)
-    let towerInit = TwoTower(
-      config: config.twoTower, userCount: dataset.userCount, itemCount: dataset.itemCount,
-      features: dataset.features, seed: seed &+ 2)
+    func newStudent(_ requests: RequestFeatures?) -> DeepFM {
+      DeepFM(
+        config: config.student, userCount: dataset.userCount, itemCount: dataset.itemCount,
+        features: dataset.features, requests: requests, seed: seed &+ 1)
+    }
+    func newTower(_ requests: RequestFeatures?) -> TwoTower {
+      TwoTower(
+        config: config.twoTower, userCount: dataset.userCount, itemCount: dataset.itemCount,
+        features: dataset.features, requests: requests, seed: seed &+ 2)
+    }
+    let studentInit = newStudent(dataset.requests), towerInit = newTower(dataset.requests)
     let student = try trainStudent(ModelName.student, studentInit, config.studentTraining, distill: nil, as: TrainedModel.deepFM)
     let distilled = try trainStudent(
       ModelName.distilledStudent, studentInit, config.studentTraining, distill: config.distillation, as: TrainedModel.deepFM)
     let tower = try trainStudent(ModelName.twoTower, towerInit, config.twoTowerTraining, distill: nil, as: TrainedModel.twoTower)
     let distilledTower = try trainStudent(
       ModelName.distilledTwoTower, towerInit, config.twoTowerTraining, distill: config.twoTowerDistillation, as: TrainedModel.twoTower)
+    // The same distilled students on the same request rows without their context: the value of context.
+    var distilledNoContext: DeepFM? = nil, distilledTowerNoContext: TwoTower? = nil
+    if let requests = dataset.requests {
+      distilledNoContext = try trainStudent(
+        ModelName.distilledStudentNoContext, newStudent(requests.withoutContext()), config.studentTraining,
+        distill: config.distillation, as: TrainedModel.deepFM)
+      distilledTowerNoContext = try trainStudent(
+        ModelName.distilledTwoTowerNoContext, newTower(requests.withoutContext()), config.twoTowerTraining,
+        distill: config.twoTowerDistillation, as: TrainedModel.twoTower)
+    }
 
     var comparisons: [String: PairedComparison] = [:]
-    for (a, b) in comparisonPairs(hasTeacher: teacherModel != nil) {
-      guard let ra = reports.first(where: { $0.name == a }), let rb = reports.first(where: { $0.name == b }) else { continue }
-      comparisons["\(a) vs \(b)"] = PairedComparison(
-        a: ra.test.ndcg10PerUser, b: rb.test.ndcg10PerUser, resamples: config.bootstrapResamples, seed: seed)
+    for (a, b) in comparisonPairs(hasTeacher: teacherModel != nil, eventLog: split.isEventLog) {
+      guard let ra = reports.first(where: { $0.name == a }), let rb = reports.first(where: { $0.name == b }),
+        let na = ra.test.ndcgPerUser(at: config.cutoff), let nb = rb.test.ndcgPerUser(at: config.cutoff)
+      else { continue }
+      comparisons["\(a) vs \(b)"] = PairedComparison(a: na, b: nb, resamples: config.bootstrapResamples, seed: seed)
     }
     seedReports.append(SeedReport(seed: seed, models: reports, comparisons: comparisons, seconds: secondsSince(seedStart)))
     allModels.append(TrainedModels(
       seed: seed, teacher: teacherModel, student: student, distilledStudent: distilled, twoTower: tower,
-      distilledTwoTower: distilledTower, popularity: popularity))
+      distilledTwoTower: distilledTower, popularity: popularity, distilledStudentNoContext: distilledNoContext,
+      distilledTwoTowerNoContext: distilledTowerNoContext))
   }
 
   let report = PipelineReport(
@@ -283,17 +335,29 @@ public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? =
       yearBuckets: dataset.yearBuckets.count, train: split.train.count,
       validation: split.validation.count, test: split.test.count, rowsFiltered: dataset.rowsFiltered,
       duplicatesMerged: dataset.duplicatesMerged),
-    config: config, seeds: seedReports, summary: summarize(seedReports),
-    pooledComparisons: pooledComparisons(seedReports, resamples: config.bootstrapResamples),
+    config: config, seeds: seedReports, summary: summarize(seedReports, cutoff: config.cutoff),
+    pooledComparisons: pooledComparisons(seedReports, cutoff: config.cutoff, resamples: config.bootstrapResamples),
     seedWins: seedWins(seedReports), loadSeconds: loadSeconds, totalSeconds: secondsSince(started))
   return PipelineResult(report: report, dataset: dataset, split: split, models: allModels)
 }
 
-func comparisonPairs(hasTeacher: Bool) -> [(String, String)] {
+func comparisonPairs(hasTeacher: Bool, eventLog: Bool = false) -> [(String, String)] {
   var pairs = [
     (ModelName.distilledStudent, ModelName.student),
     (ModelName.distilledTwoTower, ModelName.twoTower),
   ]
+  if eventLog {
+    let baselines = [ModelName.popularity, ModelName.popularInContext, ModelName.userHabit]
+    for model in (hasTeacher ? [ModelName.teacher] : []) + [ModelName.distilledStudent, ModelName.distilledTwoTower] {
+      pairs += baselines.map { (model, $0) }
+    }
+    pairs += [
+      (ModelName.distilledStudent, ModelName.distilledStudentNoContext),
+      (ModelName.distilledTwoTower, ModelName.distilledTwoTowerNoContext),
+    ]
+    if hasTeacher { pairs += [(ModelName.distilledStudent, ModelName.teacher), (ModelName.distilledTwoTower, ModelName.teacher)] }
+    return pairs
+  }
   if hasTeacher {
     pairs += [
       (ModelName.teacher, ModelName.popularity),
@@ -306,31 +370,31 @@ func comparisonPairs(hasTeacher: Bool) -> [(String, String)] {
   return pairs
 }
 
-/// Mean ± std over seeds of each model's headline test metrics.
-func summarize(_ seeds: [SeedReport]) -> [ModelSummary] {
+/// Mean ± std over seeds of each model's headline test metrics (NDCG, HR and recall at `cutoff`).
+func summarize(_ seeds: [SeedReport], cutoff: Int) -> [ModelSummary] {
   guard let first = seeds.first else { return [] }
   return first.models.map { model in
     let runs = seeds.compactMap { $0.model(model.name) }
     let losses = runs.compactMap { $0.test.logLoss }
     return ModelSummary(
       name: model.name, parameters: model.parameters,
-      ndcg10: MeanStd(runs.map(\.test.ndcg10)), hr10: MeanStd(runs.map(\.test.hr10)),
-      recall10: MeanStd(runs.map { $0.test.at(10)?.recall ?? .nan }),
+      ndcg: MeanStd(runs.map { $0.test.at(cutoff)?.ndcg ?? .nan }), hr: MeanStd(runs.map { $0.test.at(cutoff)?.hr ?? .nan }),
+      recall: MeanStd(runs.map { $0.test.at(cutoff)?.recall ?? .nan }),
       auc: MeanStd(runs.map { $0.test.auc ?? .nan }),
       logLoss: losses.count == runs.count && !losses.isEmpty ? MeanStd(losses) : nil,
       coverage10: MeanStd(runs.map(\.test.coverageAt10)))
   }
 }
 
-/// Paired bootstrap on per-user NDCG@10 averaged over seeds (same users in every seed).
-func pooledComparisons(_ seeds: [SeedReport], resamples: Int) -> [String: PairedComparison] {
+/// Paired bootstrap on per-user NDCG@`cutoff` averaged over seeds (same users in every seed).
+func pooledComparisons(_ seeds: [SeedReport], cutoff: Int, resamples: Int) -> [String: PairedComparison] {
   guard let first = seeds.first else { return [:] }
   var result: [String: PairedComparison] = [:]
   for key in first.comparisons.keys {
     let names = key.components(separatedBy: " vs ")
     guard names.count == 2 else { continue }
     func averaged(_ name: String) -> [Double]? {
-      let runs = seeds.compactMap { $0.model(name)?.test.ndcg10PerUser }
+      let runs = seeds.compactMap { $0.model(name)?.test.ndcgPerUser(at: cutoff) }
       guard runs.count == seeds.count, let n = runs.first?.count else { return nil }
       return (0..<n).map { u in runs.reduce(0) { $0 + $1[u] } / Double(runs.count) }
     }

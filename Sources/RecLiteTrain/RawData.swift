@@ -6,12 +6,15 @@ public struct RawInteraction: Sendable, Equatable {
   public var timestamp: Int64
   /// 1-based line in the source file, kept so later checks can still point at the row.
   public var line: Int
+  /// Raw values of the request's context fields (`RawData.contextFields` order); empty without context.
+  public var context: [Int64]
 
-  public init(user: Int64, item: Int64, timestamp: Int64, line: Int = 0) {
+  public init(user: Int64, item: Int64, timestamp: Int64, line: Int = 0, context: [Int64] = []) {
     self.user = user
     self.item = item
     self.timestamp = timestamp
     self.line = line
+    self.context = context
   }
 }
 
@@ -38,15 +41,19 @@ public struct RawData: Sendable {
   /// Rows read from the file(s) and rows left out by an explicit filter (minRating, label 0).
   public var rowsRead: Int
   public var rowsFiltered: Int
+  /// The request's context fields (hour, weekday, room, ...), each interaction carrying one raw
+  /// value per field. With context the data is an event log (see `Dataset`).
+  public var contextFields: [ContextColumn]
 
   public init(
     interactions: [RawInteraction], items: [Int64: ItemMetadata], source: String,
-    rowsRead: Int? = nil, rowsFiltered: Int = 0
+    rowsRead: Int? = nil, rowsFiltered: Int = 0, contextFields: [ContextColumn] = []
   ) {
     self.interactions = interactions
     self.items = items
     self.source = source
     self.rowsRead = rowsRead ?? interactions.count
     self.rowsFiltered = rowsFiltered
+    self.contextFields = contextFields
   }
 }

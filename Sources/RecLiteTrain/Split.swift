@@ -11,10 +11,26 @@ public struct Split: Sendable {
   public let train: UserItems
   public let validation: UserItems
   public let test: UserItems
+  /// For an event log (data with context): the same split of each user's events, but the rows
+  /// above are request rows and held-out events are ranked one by one (`EventLogSplit`).
+  public let eventLog: EventLogSplit?
 
-  public init(_ dataset: Dataset) {
-    userCount = dataset.userCount
+  public var isEventLog: Bool { eventLog != nil }
+
+  /// The share of training events also shown as an unknown user's (`EventLogSplit`).
+  public static let coldStartShare = 0.1
+
+  public init(_ dataset: Dataset, coldStartShare: Double = Split.coldStartShare) {
     itemCount = dataset.itemCount
+    if dataset.isEventLog {
+      let log = EventLogSplit(dataset, coldStartShare: coldStartShare)
+      userCount = log.requestUser.count
+      (train, validation, test) = (log.train, log.validation, log.test)
+      eventLog = log
+      return
+    }
+    eventLog = nil
+    userCount = dataset.userCount
     var perUser = [[(time: Int64, item: Int32)]](repeating: [], count: dataset.userCount)
     for index in 0..<dataset.interactionCount {
       perUser[Int(dataset.interactionUser[index])].append(

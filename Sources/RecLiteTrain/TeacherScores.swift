@@ -60,6 +60,11 @@ public struct FileTeacherScores: TeacherScores {
   private let values: [[Float]]
 
   public init(path: String, dataset: Dataset) throws {
+    guard !dataset.isEventLog else {
+      throw DataFileError(
+        path: path, line: 0,
+        message: "teacher logits by (user, item) cannot teach a model with context columns, whose scores depend on the context")
+    }
     let document = try CSVReader.read(path: path)
     let userColumn = try document.column("user")
     let itemColumn = try document.column("item")

@@ -77,6 +77,8 @@ public func train<Model: TrainableModel>(
   if let teacher, let k = loss?.options.topK, k > 0 {
     let tops = SharedBuffer<[Int]>(repeating: [], count: split.userCount)
     parallelForEach(split.userCount, block: 8) { user in
+      // An event log's requests seen only in validation or test are not trained on.
+      guard split.eventLog == nil || split.train.count(of: user) > 0 else { return }
       tops[user] = teacher.topItems(user: user, k: k, train: split.train)
     }
     teacherTop = tops.array

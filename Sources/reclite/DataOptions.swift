@@ -32,12 +32,23 @@ struct DataOptions: ParsableArguments {
   @Option(help: "Generic CSV: an optional item year column.")
   var yearColumn: String?
 
+  @Option(help: "Generic CSV: an optional item title column (the runtime's item titles).")
+  var titleColumn: String?
+
+  @Option(help: ArgumentHelp(
+    "Generic CSV: a request context column (repeatable), categorical: integers or text, e.g. hour, weekday, room. Makes the data an event log: every row counts, repeats included, and each held-out event is ranked with its own context.",
+    valueName: "column"))
+  var contextColumn: [String] = []
+
   @Option(help: "Keep only interactions rated at least this much (default: every rating counts).")
   var minRating: Double?
 
   func validate() throws {
     guard (data == nil) != (interactions == nil) else {
       throw ValidationError("give exactly one of --data (MovieLens directory) and --interactions (CSV file)")
+    }
+    if data != nil && (!contextColumn.isEmpty || titleColumn != nil) {
+      throw ValidationError("--context-column and --title-column apply to --interactions (a generic CSV)")
     }
   }
 
@@ -52,7 +63,7 @@ struct DataOptions: ParsableArguments {
       path: interactions ?? "",
       columns: InteractionColumns(
         user: userColumn, item: itemColumn, rating: ratingColumn, label: labelColumn, timestamp: timestampColumn,
-        itemFeatures: featureColumn, itemYear: yearColumn))
+        itemFeatures: featureColumn, itemYear: yearColumn, itemTitle: titleColumn, context: contextColumn))
   }
 }
 

@@ -52,8 +52,8 @@ struct DistillCommand: ParsableCommand {
     var provenance = ["dataset": dataset.source, "command": "reclite distill"]
     if let teacher {
       let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: teacher)))
-      let scorer = try RuntimeScorer(bytes: bytes, userIds: dataset.userIds, itemIds: dataset.itemIds)
-      scores = DenseTeacherScores(scorer: scorer, userCount: dataset.userCount)
+      let scorer = try RuntimeScorer(bytes: bytes, dataset: dataset)
+      scores = DenseTeacherScores(scorer: scorer, userCount: split.userCount)
       provenance["teacher"] = teacher
     } else if let teacherScores {
       scores = try FileTeacherScores(path: teacherScores, dataset: dataset)
@@ -61,7 +61,9 @@ struct DistillCommand: ParsableCommand {
     } else {
       throw CommandFailure("no teacher given")
     }
-    let defaults = model.model == .twoTower ? PipelineDefaults.twoTowerDistillation : PipelineDefaults.distillation
+    let defaults = dataset.isEventLog
+      ? (model.model == .twoTower ? EventLogDefaults.twoTowerDistillation : EventLogDefaults.distillation)
+      : (model.model == .twoTower ? PipelineDefaults.twoTowerDistillation : PipelineDefaults.distillation)
     try trainExportAndReport(
       model, dataset: dataset, split: split, teacher: scores, distillation: loss.applied(to: defaults),
       provenance: provenance)

@@ -16,7 +16,10 @@ struct EvalCommand: ParsableCommand {
       NDCG, precision, recall and F1 at 5, 10 and 20, AUC and log-loss on the
       held-out positives vs sampled negatives, and coverage. With several
       models, the first is compared with each other one, paired over the same
-      users with a 95% bootstrap interval of the NDCG@10 difference.
+      users with a 95% bootstrap interval of the NDCG@10 difference. For an
+      event log (--context-column) each held-out event is ranked on its own
+      with its own context against the whole catalog, nothing excluded, at
+      1, 3, 5 and 10, and models are compared at NDCG@3.
 
       Examples:
         reclite eval out/demo/student-distilled-seed1.rlm --data data/ml-latest-small
@@ -54,15 +57,18 @@ struct EvalCommand: ParsableCommand {
       } catch {
         throw CommandFailure("\(path): cannot read (\(error.localizedDescription))")
       }
-      let scorer = try RuntimeScorer(bytes: bytes, userIds: dataset.userIds, itemIds: dataset.itemIds)
+      let scorer = try RuntimeScorer(bytes: bytes, dataset: dataset)
       if scorer.model.graph.catalogSize != dataset.itemCount {
         FileHandle.standardError.write(Data("warning: \(path) has \(scorer.model.graph.catalogSize) catalog items, the data \(dataset.itemCount); unknown items score with the model's OOV row\n".utf8))
       }
-      results.append((path, evaluate(scorer, split: dataSplit, on: part, options: EvaluationOptions(seed: seed))))
+      results.append((path, evaluate(scorer, split: dataSplit, on: part, options: evaluationOptions(dataset, seed: seed))))
     }
+    // Event logs compare at the cut-off of their reports (a hub shows a few suggestions).
+    let k = dataset.isEventLog ? EventLogDefaults.cutoff : 10
     let comparisons = results.dropFirst().map { other in
       (name: "\(results[0].name) vs \(other.name)",
-       comparison: PairedComparison(a: results[0].result.ndcg10PerUser, b: other.result.ndcg10PerUser, seed: seed))
+       comparison: PairedComparison(
+        a: results[0].result.ndcgPerUser(at: k) ?? [], b: other.result.ndcgPerUser(at: k) ?? [], seed: seed))
     }
     if json {
       struct Output: Encodable {
@@ -82,7 +88,7 @@ struct EvalCommand: ParsableCommand {
     print("\(split) split, full ranking over \(dataset.itemCount.grouped) items, \(results.first?.result.users.count ?? 0) users:")
     print(EvaluationTable.render(results), terminator: "")
     for (name, c) in comparisons {
-      print(String(format: "%@: NDCG@10 difference %+.4f [%+.4f, %+.4f] (users better %d, worse %d)", name, c.meanDifference, c.low, c.high, c.wins, c.losses))
+      print(String(format: "%@: NDCG@%d difference %+.4f [%+.4f, %+.4f] (users better %d, worse %d)", name, k, c.meanDifference, c.low, c.high, c.wins, c.losses))
     }
   }
 }

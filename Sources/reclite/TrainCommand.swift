@@ -38,7 +38,8 @@ struct TrainCommand: ParsableCommand {
 
   func run() throws {
     let (dataset, split) = try loadData(input, quiet: model.quiet)
-    let share = alsFusion ?? (model.model == .teacher ? PipelineDefaults.alsFusion : 0)
+    // ALS factors users × items: no place for an event log's context.
+    let share = alsFusion ?? (model.model == .teacher && !dataset.isEventLog ? PipelineDefaults.alsFusion : 0)
     try trainExportAndReport(
       model, dataset: dataset, split: split, teacher: nil, distillation: nil, alsFusion: share,
       provenance: ["dataset": dataset.source, "command": "reclite train"])

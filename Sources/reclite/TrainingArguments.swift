@@ -20,6 +20,9 @@ struct ModelArguments: ParsableArguments {
   @Option(help: ArgumentHelp("Hidden layer widths, comma-separated (DeepFM MLP or two-tower item tower).", valueName: "list"))
   var hidden: String?
 
+  @Option(help: ArgumentHelp("Two-tower: hidden widths of the user (request) tower, comma-separated, or 'none'.", valueName: "list"))
+  var userHidden: String?
+
   @Option(help: "Epochs (early stopping on validation NDCG@10 keeps the best).")
   var epochs: Int?
 
@@ -57,24 +60,24 @@ struct ModelArguments: ParsableArguments {
   func validate() throws {
     if let dim, !(1...1024).contains(dim) { throw ValidationError("--dim must be within 1...1024") }
     if let hidden, parsedHidden(hidden) == nil { throw ValidationError("--hidden: expected positive integers like 32,16") }
+    if let userHidden, userHidden != "none", parsedHidden(userHidden) == nil {
+      throw ValidationError("--user-hidden: expected positive integers like 32, or none")
+    }
     if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
     if let negatives, negatives < 1 { throw ValidationError("--negatives must be at least 1") }
     if let weightAverage, !(0..<1).contains(weightAverage) { throw ValidationError("--weight-average must be within 0..<1") }
   }
 
-  func parsedHidden(_ text: String) -> [Int]? {
-    let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
-    return parts.compactMap { $0 }
-  }
+  func parsedHidden(_ text: String) -> [Int]? { parsedWidths(text) }
 
-  /// Training options: the pipeline's defaults for this kind of model, with the overrides.
-  var training: TrainingOptions {
+  /// Training options: the pipeline's defaults for this kind of model and data (an event log
+  /// takes `EventLogDefaults`), with the overrides.
+  func training(eventLog: Bool) -> TrainingOptions {
     var options: TrainingOptions
     switch model {
-    case .teacher: options = PipelineDefaults.teacherTraining
-    case .student: options = PipelineDefaults.studentTraining
-    case .twoTower: options = PipelineDefaults.twoTowerTraining
+    case .teacher: options = eventLog ? EventLogDefaults.teacherTraining : PipelineDefaults.teacherTraining
+    case .student: options = eventLog ? EventLogDefaults.studentTraining : PipelineDefaults.studentTraining
+    case .twoTower: options = eventLog ? EventLogDefaults.twoTowerTraining : PipelineDefaults.twoTowerTraining
     }
     if let epochs {
       options.epochs = epochs
@@ -93,18 +96,21 @@ struct ModelArguments: ParsableArguments {
     let hiddenWidths = hidden.flatMap(parsedHidden)
     switch model {
     case .teacher, .student:
-      var config = model == .teacher ? DeepFMConfig.teacher : PipelineDefaults.student
+      let eventLog = dataset.isEventLog
+      var config = model == .teacher
+        ? (eventLog ? EventLogDefaults.teacher : DeepFMConfig.teacher) : (eventLog ? EventLogDefaults.student : PipelineDefaults.student)
       if let dim { config.dim = dim }
       if let hiddenWidths { config.hidden = hiddenWidths }
-      return .deepFM(DeepFM(config: config, userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, seed: seed))
+      return .deepFM(DeepFM(config: config, userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, requests: dataset.requests, seed: seed))
     case .twoTower:
-      var config = PipelineDefaults.twoTower
+      var config = dataset.isEventLog ? EventLogDefaults.twoTower : PipelineDefaults.twoTower
       if let dim {
         config.embeddingDim = dim
         config.outputDim = dim
       }
       if let hiddenWidths { config.itemHidden = hiddenWidths }
-      return .twoTower(TwoTower(config: config, userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, seed: seed))
+      if let userHidden { config.userHidden = userHidden == "none" ? [] : parsedHidden(userHidden) ?? [] }
+      return .twoTower(TwoTower(config: config, userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, requests: dataset.requests, seed: seed))
     }
   }
 }
@@ -132,7 +138,7 @@ func trainExportAndReport(
   _ arguments: ModelArguments, dataset: Dataset, split: Split, teacher: (any TeacherScores)?,
   distillation: DistillationOptions?, alsFusion: Float = 0, provenance: [String: String]
 ) throws {
-  let options = arguments.training
+  let options = arguments.training(eventLog: dataset.isEventLog)
   let progress = arguments.quiet ? nil : ProgressBar(label: arguments.model.rawValue)
   let trained: TrainedModel
   var metadata = provenance
@@ -159,8 +165,15 @@ func trainExportAndReport(
   let builder = ModelExport.builder(trained, context: context, options: exportOptions)
   let url = URL(fileURLWithPath: arguments.out)
   let (bytes, scorer) = try ModelExport.write(builder, options: exportOptions, to: url, dataset: dataset)
-  let result = evaluate(scorer, split: split, on: .test, options: EvaluationOptions(seed: arguments.seed))
+  let result = evaluate(scorer, split: split, on: .test, options: evaluationOptions(dataset, seed: arguments.seed))
   print("wrote \(arguments.out): \(name), \(trained.parameterCount.grouped) parameters, \(bytes.grouped) bytes (\(exportOptions.label))")
   print("test metrics through the runtime (full ranking over \(dataset.itemCount.grouped) items, \(result.users.count) users):")
   print(EvaluationTable.render([(arguments.out, result)]), terminator: "")
+}
+
+/// The metrics' cut-offs for the data (an event log adds K 1 and 3: a hub shows a few suggestions).
+func evaluationOptions(_ dataset: Dataset, seed: UInt64) -> EvaluationOptions {
+  var options = dataset.isEventLog ? EventLogDefaults.evaluation : EvaluationOptions()
+  options.seed = seed
+  return options
 }

@@ -316,7 +316,7 @@ import Testing
     #expect(report.seeds[0].comparisons["teacher vs als"] != nil)
     #expect(report.seeds[0].comparisons["teacher vs teacher-deepfm"] != nil)
     #expect(report.pooledComparisons.count == report.seeds[0].comparisons.count)
-    #expect(report.summary.count == 8 && report.summary[1].ndcg10.count == 2)
+    #expect(report.summary.count == 8 && report.summary[1].ndcg.count == 2)
     // The report encodes to JSON and the models' scorers reproduce the reported metrics.
     let json = try JSONEncoder().encode(report)
     #expect(json.count > 1000)
