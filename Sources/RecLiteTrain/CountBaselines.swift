@@ -43,8 +43,8 @@ public struct CountBaseline: Scorer {
     (level.user ? [requests.userRows[request]] : []) + level.context.map { requests.contextRows[$0][request] }
   }
 
-  /// Stored counts (keys × items): what the baseline would ship.
-  public var parameterCount: Int { counts.reduce(0) { $0 + $1.count * itemCount } }
+  /// Non-zero counts stored (keys × items seen there): what the baseline would ship.
+  public var parameterCount: Int { counts.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.filter { $0 > 0 }.count } } }
 
   /// Scores are `itemCount − position` in the lexicographic order, so they rank exactly.
   public func scoreAll(userRow request: Int, into scores: UnsafeMutableBufferPointer<Float>) {

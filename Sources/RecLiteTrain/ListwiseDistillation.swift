@@ -19,11 +19,14 @@ public struct ListwiseDistillation: Sendable {
   }
 
   /// The items a user's term covers: every catalog item the user did not interact with in
-  /// training and the teacher scores, ascending.
-  public static func candidates(user: Int, itemCount: Int, train: UserItems, teacher: any TeacherScores) -> [Int32] {
+  /// training and the teacher scores, ascending. For an event log (`keepSeen`) every item the
+  /// teacher scores: a request's ranking includes what the home did before in that context.
+  public static func candidates(
+    user: Int, itemCount: Int, train: UserItems, teacher: any TeacherScores, keepSeen: Bool = false
+  ) -> [Int32] {
     var items: [Int32] = []
     items.reserveCapacity(itemCount)
-    for item in 0..<itemCount where !train.contains(user: user, item: item) && teacher.logit(user: user, item: item) != nil {
+    for item in 0..<itemCount where (keepSeen || !train.contains(user: user, item: item)) && teacher.logit(user: user, item: item) != nil {
       items.append(Int32(item))
     }
     return items
@@ -93,7 +96,8 @@ struct ListwiseBatches {
     self.teacher = teacher
     let lists = SharedBuffer<[Int32]>(repeating: [], count: split.userCount)
     parallelForEach(split.userCount, block: 8) { user in
-      let items = ListwiseDistillation.candidates(user: user, itemCount: split.itemCount, train: split.train, teacher: teacher)
+      let items = ListwiseDistillation.candidates(
+        user: user, itemCount: split.itemCount, train: split.train, teacher: teacher, keepSeen: split.isEventLog)
       let logits = items.map { teacher.logit(user: user, item: Int($0))! }
       lists[user] = items.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }.map { items[$0] }
     }

@@ -169,6 +169,9 @@ public enum ModelName {
   /// Event logs: the distilled students without the context fields.
   public static let distilledStudentNoContext = "student-distilled-no-context"
   public static let distilledTwoTowerNoContext = "two-tower-distilled-no-context"
+  /// Event logs: a distilled student answering every held-out event for an unknown home
+  /// (`ColdStartScorer`), e.g. "two-tower-distilled-new-home".
+  public static let newHomeSuffix = "-new-home"
 }
 
 /// A trained model, for whoever deploys it.
@@ -275,7 +278,7 @@ public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? =
 
     func trainStudent<M: TrainableModel>(
       _ name: String, _ initial: M, _ options: TrainingOptions, distill: DistillationOptions?,
-      as trained: (M) -> TrainedModel
+      as trained: (M) -> TrainedModel, newHome: Bool = false
     ) throws -> M {
       var options = options
       options.seed = seed
@@ -283,7 +286,16 @@ public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? =
         initial, split: split, options: options, teacher: distill == nil ? nil : teacherScores,
         distillation: distill, progress: config.progress ? ProgressBar(label: name) : nil)
       let deployed = try deployment?.deploy(trained(model), name: name, seed: seed, dataset: dataset, split: split)
-      record(name, model.makeScorer(), deployed: deployed, parameters: model.parameterCount, history: history, trainSeconds: history.seconds)
+      let scorer = model.makeScorer()
+      record(name, scorer, deployed: deployed, parameters: model.parameterCount, history: history, trainSeconds: history.seconds)
+      if newHome && split.isEventLog {
+        // The same file answering every held-out event as a home it has never seen.
+        let cold = dataset.coldStartRequest
+        record(
+          name + ModelName.newHomeSuffix, ColdStartScorer(scorer, coldStartRequest: cold),
+          deployed: deployed.map { ColdStartScorer($0, coldStartRequest: cold) }, parameters: model.parameterCount,
+          history: nil, trainSeconds: 0)
+      }
       return model
     }
     func newStudent(_ requests: RequestFeatures?) -> DeepFM {
@@ -299,10 +311,12 @@ public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? =
     let studentInit = newStudent(dataset.requests), towerInit = newTower(dataset.requests)
     let student = try trainStudent(ModelName.student, studentInit, config.studentTraining, distill: nil, as: TrainedModel.deepFM)
     let distilled = try trainStudent(
-      ModelName.distilledStudent, studentInit, config.studentTraining, distill: config.distillation, as: TrainedModel.deepFM)
+      ModelName.distilledStudent, studentInit, config.studentTraining, distill: config.distillation, as: TrainedModel.deepFM,
+      newHome: true)
     let tower = try trainStudent(ModelName.twoTower, towerInit, config.twoTowerTraining, distill: nil, as: TrainedModel.twoTower)
     let distilledTower = try trainStudent(
-      ModelName.distilledTwoTower, towerInit, config.twoTowerTraining, distill: config.twoTowerDistillation, as: TrainedModel.twoTower)
+      ModelName.distilledTwoTower, towerInit, config.twoTowerTraining, distill: config.twoTowerDistillation, as: TrainedModel.twoTower,
+      newHome: true)
     // The same distilled students on the same request rows without their context: the value of context.
     var distilledNoContext: DeepFM? = nil, distilledTowerNoContext: TwoTower? = nil
     if let requests = dataset.requests {
@@ -354,6 +368,8 @@ func comparisonPairs(hasTeacher: Bool, eventLog: Bool = false) -> [(String, Stri
     pairs += [
       (ModelName.distilledStudent, ModelName.distilledStudentNoContext),
       (ModelName.distilledTwoTower, ModelName.distilledTwoTowerNoContext),
+      (ModelName.distilledStudent + ModelName.newHomeSuffix, ModelName.popularInContext),
+      (ModelName.distilledTwoTower + ModelName.newHomeSuffix, ModelName.popularInContext),
     ]
     if hasTeacher { pairs += [(ModelName.distilledStudent, ModelName.teacher), (ModelName.distilledTwoTower, ModelName.teacher)] }
     return pairs
