@@ -13,7 +13,9 @@ final class ExecutionPlan {
   /// table without a row remap: its rows are the output's rows, so nothing is copied), else -1.
   let inPlaceLookup: [Int]
 
-  init(_ graph: ModelGraph) throws(RecLiteError) {
+  /// Packs what the graph's ops need. (A convenience init: what can fail runs before the object
+  /// exists — see OwnedMemory.swift.)
+  convenience init(_ graph: ModelGraph) throws(RecLiteError) {
     var dense: [PackedDense?] = []
     dense.reserveCapacity(graph.ops.count)
     for op in graph.ops {
@@ -30,20 +32,24 @@ final class ExecutionPlan {
       let bias = biasIndex >= 0 ? graph.tensors[biasIndex].data?.assumingMemoryBound(to: Float.self) : nil
       dense.append(try PackedDense(view, bias: bias))
     }
-    self.dense = dense
+    var catalog: PackedCatalog? = nil
     if graph.rankOutput >= 0, let linear = LinearScore.match(graph.rankOutput, in: graph) {
       catalog = try PackedCatalog(linear, graph: graph, dense: dense)
-    } else {
-      catalog = nil
     }
+    var indexes: [ValueIndex?] = []
+    for feature in graph.features { indexes.append(try ValueIndex.make(feature)) }
+    self.init(graph, dense: dense, catalog: catalog, indexes: indexes)
+  }
+
+  private init(_ graph: ModelGraph, dense: [PackedDense?], catalog: PackedCatalog?, indexes: [ValueIndex?]) {
+    self.dense = dense
+    self.catalog = catalog
+    self.indexes = indexes
     inPlaceLookup = ExecutionPlan.inPlaceLookups(graph)
     catalogScratchOffset = MemoryPlanner.alignUp((catalog?.width ?? 0) * 4)
     itemRowsOffset = catalogScratchOffset + MemoryPlanner.alignUp(catalog?.scratchBytes ?? 0)
     featureRowsOffset = itemRowsOffset + MemoryPlanner.alignUp(graph.maxBatch * 4)
     scratchBytes = featureRowsOffset + MemoryPlanner.alignUp(graph.features.count * 4)
-    var indexes: [ValueIndex?] = []
-    for feature in graph.features { indexes.append(try ValueIndex(feature)) }
-    self.indexes = indexes
     features = graph.features
     var featureOfInput = [Int](repeating: -1, count: graph.tensors.count)
     for (index, feature) in graph.features.enumerated() { featureOfInput[feature.input] = index }
