@@ -18,6 +18,7 @@ public enum ModelExport {
     metadata["seed"] = "\(seed)"
     metadata["split"] = "per-user temporal: train \(split.train.count), validation \(split.validation.count), test \(split.test.count)"
     metadata["parameters"] = "\(model.parameterCount)"
+    if let fallback = ContextFallback.metadata(dataset, split: split) { metadata[fallback.key] = fallback.value }
     return ExportContext(dataset: dataset, trainItemCounts: counts, metadata: metadata)
   }
 

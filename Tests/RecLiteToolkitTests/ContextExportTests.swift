@@ -164,4 +164,36 @@ func randomizeAll<M: TrainableModel>(_ model: inout M, seed: UInt64) {
     #expect(try featureNames("two-tower-distilled-int8-seed1.rlm") == ["user", "item", "hour", "room"])
     #expect(try featureNames("two-tower-distilled-no-context-seed1.rlm") == ["user", "item"])
   }
+
+  /// "popular.hour": per hour, the training events' most frequent actions (raw ids), counted here
+  /// from the split's real training events by raw hour and raw action id.
+  @Test func exportCarriesThePopularAtThisHourFallback() throws {
+    let dataset = try loadEventLog()
+    let split = Split(dataset)
+    let log = try #require(split.eventLog), requests = try #require(dataset.requests)
+    var counts: [Int64: [Int64: Int]] = [:]
+    for (request, item) in zip(log.trainRequests, log.trainItems) {
+      let hour = dataset.contextValues[0][Int(requests.contextRows[0][Int(request)])]
+      counts[hour, default: [:]][dataset.itemIds[Int(item)], default: 0] += 1
+    }
+    let expected = counts.keys.sorted().map { hour in
+      let top = counts[hour]!.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10)
+      return "\(hour)=" + top.map { String($0.key) }.joined(separator: ",")
+    }.joined(separator: "\n")
+    let fallback = try #require(ContextFallback.metadata(dataset, split: split))
+    #expect(fallback.key == "popular.hour" && fallback.value == expected)
+    #expect(expected.split(separator: "\n").count == 5, "the log has five hours")
+
+    // Written into every exported file of the event log.
+    let model = TwoTower(
+      config: TwoTowerConfig(embeddingDim: 3, outputDim: 3, userHidden: []), userCount: dataset.userCount,
+      itemCount: dataset.itemCount, features: dataset.features, requests: dataset.requests, seed: 1)
+    let context = ModelExport.context(
+      for: .twoTower(model), name: "two-tower", seed: 1, dataset: dataset, split: split, provenance: [:])
+    let bytes = try ModelExport.builder(.twoTower(model), context: context, options: .int8).serialize()
+    let opened = try bytes.withUnsafeBytes { raw in
+      try RecLiteRuntime.Model.open(buffer: raw.baseAddress!, length: raw.count, copy: true, verifyChecksum: true)
+    }
+    #expect(opened.metadata(key: "popular.hour")?.description == expected)
+  }
 }

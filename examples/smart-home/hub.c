@@ -5,9 +5,9 @@
  * log with hour, weekday and room columns), sizes the smallest arena the model
  * needs, allocates it once, and answers "next 3 actions for household H at
  * hour X on weekday W in room R" for a scripted day. A home the model has
- * never seen gets the model's suggestions for an unknown household (its
- * out-of-vocabulary row, trained on what homes in general do at that hour,
- * weekday and room) instead of the global most-popular list.
+ * never seen (cold start of a new home) gets the most popular actions at that
+ * hour, which the toolkit stores in the model's "popular.hour" metadata: on the
+ * generated homes that ranks better than the model's own unknown-home row.
  *
  *   cc hub.c -I include -L dist/x86_64-linux-gnu -lreclite -o hub
  *   ./hub two-tower-distilled-int8-seed1.rlm 1001 [REPEATS]
@@ -89,26 +89,55 @@ struct hub {
   uint64_t users;
 };
 
-/* Next SUGGESTIONS actions for a household at a moment; an unknown household is ranked with the
- * model's unknown-household row (RECLITE_REQUEST_NO_FALLBACK) rather than the global popular list. */
-static reclite_status suggest(const struct hub *hub, int64_t household, const struct moment *m, int64_t *ids, size_t *n) {
+/* The popularity-at-this-hour fallback for a home the model has never seen: the first `k` actions
+ * of the hour's line in the model's "popular.hour" metadata ("7=id,id,...\n8=..."; the training
+ * events' most frequent actions at each hour, written by the toolkit). Returns how many it
+ * found; 0 when the model has no line for the hour. */
+static size_t popular_at_hour(const reclite_model *model, int hour, int64_t *ids, size_t k) {
+  const char *lines = reclite_model_metadata(model, "popular.hour");
+  for (const char *line = lines; line && *line;) {
+    char *rest = NULL;
+    long value = strtol(line, &rest, 10);
+    const char *end = strchr(line, '\n');
+    if (!end) end = line + strlen(line);
+    if (rest && *rest == '=' && value == hour) {
+      size_t n = 0;
+      for (const char *p = rest + 1; n < k && p < end;) {
+        char *after = NULL;
+        long long id = strtoll(p, &after, 10);
+        if (after == p) break;
+        ids[n++] = id;
+        p = *after == ',' ? after + 1 : end;
+      }
+      return n;
+    }
+    line = *end ? end + 1 : end;
+  }
+  return 0;
+}
+
+/* Next SUGGESTIONS actions for a household at a moment. A household the model knows is ranked by
+ * the model with the moment's context; a new home gets the most popular actions at that hour (and
+ * the catalog's most popular, the runtime's own fallback, at an hour the log never saw). */
+static reclite_status suggest(const struct hub *hub, int64_t household, int known, const struct moment *m, int64_t *ids,
+                              size_t *n) {
+  if (!known && (*n = popular_at_hour(hub->model, m->hour, ids, SUGGESTIONS)) > 0) return RECLITE_OK;
   reclite_context_value context[3] = {
       {hub->hour, m->hour}, {hub->weekday, tuesday}, {hub->room, label_value(hub->model, "room", m->room)}};
   reclite_request request = RECLITE_REQUEST_INIT(household);
   request.context = context;
   request.context_count = 3;
-  if (!knows(hub->model, hub->user, hub->users, household)) request.flags = RECLITE_REQUEST_NO_FALLBACK;
   return reclite_recommend(hub->session, &request, SUGGESTIONS, NULL, 0, ids, NULL, n);
 }
 
 static int print_day(const struct hub *hub, int64_t household, const struct moment *moments, size_t count) {
   int known = knows(hub->model, hub->user, hub->users, household);
   printf("%s %" PRId64 ", Tuesday%s:\n", known ? "household" : "new home", household,
-         known ? "" : " (not in the model: what homes in general do then and there)");
+         known ? "" : " (not in the model: the most popular actions at that hour)");
   for (size_t i = 0; i < count; i++) {
     int64_t ids[SUGGESTIONS];
     size_t n = 0;
-    reclite_status status = suggest(hub, household, &moments[i], ids, &n);
+    reclite_status status = suggest(hub, household, known, &moments[i], ids, &n);
     if (status != RECLITE_OK) {
       fprintf(stderr, "hub: recommend failed (%s): %s\n", reclite_status_name(status), reclite_session_last_error(hub->session));
       return 0;
@@ -180,9 +209,10 @@ int main(int argc, char **argv) {
   if (ok && repeats > 0) {
     int64_t ids[SUGGESTIONS];
     size_t n = 0;
+    int known = knows(model, hub.user, hub.users, household);
     double start = seconds();
     for (long r = 0; r < repeats; r++)
-      for (size_t i = 0; i < moments; i++) ok = ok && suggest(&hub, household, &day[i], ids, &n) == RECLITE_OK;
+      for (size_t i = 0; i < moments; i++) ok = ok && suggest(&hub, household, known, &day[i], ids, &n) == RECLITE_OK;
     double elapsed = seconds() - start;
     fprintf(stderr, "%.2f us per suggestion of %d actions (%ld x %zu requests)\n",
             elapsed * 1e6 / (double)(repeats * (long)moments), SUGGESTIONS, repeats, moments);
