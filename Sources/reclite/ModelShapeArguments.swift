@@ -1,5 +1,5 @@
-// `reclite pipeline` options that override the models' shapes and training, e.g. to choose
-// defaults for a new kind of data on its validation split (examples/smart-home/choose-defaults.sh).
+// `reclite pipeline` options that override the models' shapes and training, e.g. to compare
+// settings for a new kind of data on its validation split (report.json's "validation" results).
 
 import ArgumentParser
 import RecLiteTrain
