@@ -51,6 +51,11 @@ smart-home: $(BIN)/hub $(SMART_HOME_MODEL)
 	python3 examples/smart-home/check_hub.py $(BIN)/reclite $(SMART_HOME_MODEL) $(SMART_HOME)/hub.txt $(SMART_HOME_LOG) \
 	  --max-arena $(SMART_HOME_MAX_ARENA) --max-file $(SMART_HOME_MAX_FILE)
 	$(BIN)/hub $(SMART_HOME_MODEL) $(SMART_HOME_HOUSEHOLD) 2000 > /dev/null
+	@# A model without the context features: refused, naming the missing feature.
+	@if $(BIN)/hub $(SMART_HOME_OUT)/two-tower-distilled-no-context-seed1.rlm $(SMART_HOME_HOUSEHOLD) 0 \
+	  > /dev/null 2> $(SMART_HOME)/no-context.txt; then echo "hub accepted a model without context"; exit 1; fi
+	grep -q 'no context feature "hour": RECLITE_E_INVALID_ARGUMENT' $(SMART_HOME)/no-context.txt && \
+	  echo "hub refuses a model without context: $$(cat $(SMART_HOME)/no-context.txt)"
 TEST_TARGETS += smart-home
 
 SMART_HOME_ARM := $(CROSS)/$(CROSS_TRIPLE_armv7)

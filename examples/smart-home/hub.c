@@ -132,8 +132,11 @@ static reclite_status suggest(const struct hub *hub, int64_t household, int know
 
 static int print_day(const struct hub *hub, int64_t household, const struct moment *moments, size_t count) {
   int known = knows(hub->model, hub->user, hub->users, household);
-  printf("%s %" PRId64 ", Tuesday%s:\n", known ? "household" : "new home", household,
-         known ? "" : " (not in the model: the most popular actions at that hour)");
+  const char *how = known ? ""
+                    : reclite_model_metadata(hub->model, "popular.hour")
+                        ? " (not in the model: the most popular actions at that hour)"
+                        : " (not in the model, which has no popular.hour: the most popular actions)";
+  printf("%s %" PRId64 ", Tuesday%s:\n", known ? "household" : "new home", household, how);
   for (size_t i = 0; i < count; i++) {
     int64_t ids[SUGGESTIONS];
     size_t n = 0;
