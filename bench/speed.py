@@ -39,6 +39,9 @@ PEER_WORKLOADS = ("score_1", "score_100", "score_1000", "recommend_top10", "reco
 # Largest |RecLite − ORT| accepted by --check, relative to the largest |score| (at least 1): int8
 # models dequantize differently in the two runtimes' float arithmetic, never by more than this.
 AGREEMENT_TOLERANCE = 1e-4
+# The callgrind workload: 20 top-10 requests, or as many as make 1 G multiply-adds when fewer (at least 1):
+# under valgrind on a shared 2-core machine one teacher request (0.8 G multiply-adds) takes about 2 minutes.
+CALLGRIND_REQUESTS, CALLGRIND_MACS = 20, 1_000_000_000
 
 
 def model_paths(arguments: Sequence[str]) -> List[str]:
@@ -82,17 +85,25 @@ def c_level(tool: str, path: str, report: dict, requests: int) -> dict:
     return json.loads(result.stdout)
 
 
-def callgrind(tool: str, path: str) -> dict:
+def callgrind_requests(report: dict) -> int:
+    """Requests of the callgrind workload: 20, fewer for models so large (the teacher) that 20 would
+    take many minutes under valgrind. A function of the model alone, so counts stay comparable."""
+    macs = report["multiplyAddsPerCandidate"] * report["catalogItems"] + report["multiplyAddsPerRequest"]
+    return int(max(1, min(CALLGRIND_REQUESTS, CALLGRIND_MACS // max(macs, 1))))
+
+
+def callgrind(tool: str, path: str, requests: int) -> dict:
     """Instructions of reclite-bench's fixed workload (between CALLGRIND_START/STOP_INSTRUMENTATION)."""
     with tempfile.TemporaryDirectory() as folder:
         out = os.path.join(folder, "callgrind.out")
         # --instr-atstart=no: nothing is counted until CALLGRIND_START_INSTRUMENTATION. (--collect-atstart=no
         # would count nothing at all: the start/stop macros switch instrumentation, not collection.)
         command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
-                   tool, path, "--callgrind"]
+                   tool, path, "--callgrind-requests", str(requests)]
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:
-            raise RuntimeError(f"callgrind failed ({result.returncode}): {result.stderr.strip()[-400:]}")
+            last = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("==")][-3:]
+            raise RuntimeError(f"valgrind exited with {result.returncode}: {' / '.join(last) or 'no message'}")
         with open(out) as file:
             totals = re.search(r"^totals:\s*(\d+)", file.read(), re.MULTILINE)
     requests = re.search(r"\((\d+) recommend", result.stdout)
@@ -130,7 +141,7 @@ def measure(path: str, args, reclite) -> dict:
                macs_per_candidate=report["multiplyAddsPerCandidate"], macs_per_request=report["multiplyAddsPerRequest"])
     steps = [("c_level", lambda: c_level(args.bench_tool, path, report, args.requests))]
     if not args.no_callgrind:
-        steps.append(("callgrind", lambda: callgrind(args.bench_tool, path)))
+        steps.append(("callgrind", lambda: callgrind(args.bench_tool, path, callgrind_requests(report))))
     if not args.no_peer:
         import ort_peer
         steps.append(("peer", lambda: ort_peer.compare(path, report, reclite, args.users, args.repeats, args.budget)))
@@ -194,7 +205,8 @@ def table_row(row: dict) -> List[str]:
               f"{c['recommend_gmacs']:.2f}" if c else "–", f"{floor:.1f}" if floor else "–",
               f"{recommend['p50_us'] / floor:.1f}×" if floor and recommend else "–"]
     grind = row.get("callgrind")
-    cells.append(f"{grind['per_request']:,.0f}" if grind else "–")
+    cells.append("–" if not grind else f"{grind['per_request']:,.0f}"
+                 + (f" ({grind['requests']} requests)" if grind["requests"] != CALLGRIND_REQUESTS else ""))
     peer = row.get("peer")
     cells += [side_by_side(peer and peer["timing"], w) for w in PEER_WORKLOADS]
     cells += agreement_cell(peer)
@@ -224,8 +236,8 @@ def render(rows: Sequence[dict], host: dict, args) -> str:
         f"{args.requests} requests per workload (a third of them for score_catalog); top-10 excludes a 150-item seen-list.",
         "- floor µs = multiply-adds per top-10 request (per candidate × catalog + per request) ÷ the measured "
         "single-core peak; × floor = C top-10 p50 ÷ floor. GMAC/s = multiply-adds per request ÷ C top-10 p50.",
-        "- instr/request: callgrind instructions of reclite-bench's fixed workload (20 top-10 requests, "
-        "150 excluded) ÷ 20.",
+        "- instr/request: callgrind instructions of reclite-bench's fixed workload (20 top-10 requests with "
+        "150 excluded; fewer for models over 50 M multiply-adds a request: 1 G multiply-adds in all) ÷ its requests.",
         "- Py: both called from Python in one process, interleaved on the same prebuilt requests; p50 µs "
         "RecLite / ORT and (RecLite ÷ ORT): below 1, RecLite is faster. ORT runs the same model as an ONNX "
         "graph (bench/peers/onnx_export.py, dequantized float32 weights, one intra-op thread) on its fastest "

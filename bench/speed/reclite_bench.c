@@ -15,9 +15,11 @@
  * --callgrind runs a fixed workload between CALLGRIND_START/STOP_INSTRUMENTATION, so
  * `valgrind --tool=callgrind --instr-atstart=no reclite-bench MODEL --callgrind` counts the
  * instructions of the requests alone: stable on a noisy machine, comparable commit to commit.
+ * --callgrind-requests N sets its number of requests (default 20; fewer for a model as slow as the
+ * teacher, whose 20 requests take many minutes under valgrind).
  *
  * usage: reclite-bench MODEL [--requests N] [--exclude N] [--macs-per-candidate X]
- *                            [--macs-per-request Y] [--json] [--callgrind]
+ *                            [--macs-per-request Y] [--json] [--callgrind] [--callgrind-requests N]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -219,6 +221,7 @@ int main(int argc, char **argv) {
   size_t requests = 300, exclude_count = 150;
   double macs_per_candidate = 0, macs_per_request = 0;
   int json = 0, callgrind = 0;
+  size_t callgrind_requests = 20;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -228,14 +231,18 @@ int main(int argc, char **argv) {
     else if (strcmp(arg, "--macs-per-request") == 0 && next) macs_per_request = strtod(argv[++i], NULL);
     else if (strcmp(arg, "--json") == 0) json = 1;
     else if (strcmp(arg, "--callgrind") == 0) callgrind = 1;
+    else if (strcmp(arg, "--callgrind-requests") == 0 && next) {
+      callgrind = 1;
+      callgrind_requests = strtoul(argv[++i], NULL, 10);
+    }
     else if (arg[0] != '-' && path == NULL) path = arg;
     else {
-      fprintf(stderr, "usage: %s MODEL [--requests N] [--exclude N] [--macs-per-candidate X] [--macs-per-request Y] [--json] [--callgrind]\n", argv[0]);
+      fprintf(stderr, "usage: %s MODEL [--requests N] [--exclude N] [--macs-per-candidate X] [--macs-per-request Y] [--json] [--callgrind] [--callgrind-requests N]\n", argv[0]);
       return 2;
     }
   }
-  if (path == NULL || requests < 1) {
-    fprintf(stderr, "usage: %s MODEL [--requests N] [--exclude N] [--macs-per-candidate X] [--macs-per-request Y] [--json] [--callgrind]\n", argv[0]);
+  if (path == NULL || requests < 1 || callgrind_requests < 1) {
+    fprintf(stderr, "usage: %s MODEL [--requests N] [--exclude N] [--macs-per-candidate X] [--macs-per-request Y] [--json] [--callgrind] [--callgrind-requests N]\n", argv[0]);
     return 2;
   }
 
@@ -276,15 +283,16 @@ int main(int argc, char **argv) {
   if (reclite_session_create(b.model, NULL, 0, &b.session) != RECLITE_OK) fail("session", reclite_last_error());
 
   if (callgrind) {
-    /* The fixed workload: 20 recommendations (the candidate lists are filled only to warm the caches). */
+    /* The fixed workload: `callgrind_requests` recommendations (20 unless told). */
     for (size_t r = 0; r < 40; r++) { choose_candidates(&b, r, 100); choose_exclusions(&b, r); }
     CALLGRIND_START_INSTRUMENTATION;
-    for (size_t r = 0; r < 20; r++) {
+    for (size_t r = 0; r < callgrind_requests; r++) {
       choose_exclusions(&b, r);
       if (run_once(&b, r, 0, 1) != RECLITE_OK) fail("recommend", reclite_session_last_error(b.session));
     }
     CALLGRIND_STOP_INSTRUMENTATION;
-    printf("%s: callgrind workload done (20 recommend top-10 over %zu items, %zu excluded)\n", path, b.catalog_size, b.exclude_count);
+    printf("%s: callgrind workload done (%zu recommend top-10 over %zu items, %zu excluded)\n", path, callgrind_requests,
+           b.catalog_size, b.exclude_count);
     reclite_session_close(b.session);
     reclite_model_close(b.model);
     return 0;
