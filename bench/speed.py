@@ -56,7 +56,8 @@ def model_paths(arguments: Sequence[str]) -> List[str]:
         elif os.path.isfile(argument):
             paths.append(argument)
         else:
-            raise SystemExit(f"speed.py: no such model or folder: {argument}")
+            raise SystemExit(f"speed.py: no such model or folder: {argument} "
+                             f"(`make demo` writes the pipeline's models to out/demo; or name .rlm files)")
     return paths
 
 

@@ -72,6 +72,7 @@ class OrtPeer:
         self.user = user[0] if user else None
         self.catalog_size = report["catalogItems"]
         self.catalog = self.features[self.item].values()[: self.catalog_size]
+        self.k = k
         self.score = ort_session(onnx_export.build_onnx(report, "score", k))
         self.recommend = ort_session(onnx_export.build_onnx(report, "recommend", k))
 
@@ -99,14 +100,15 @@ def default_context(model) -> Dict[str, int]:
     return {name: int(model.values(name)[0]) for name in model.context_features}
 
 
-def known_users(model, count: int) -> np.ndarray:
-    users = model.values("user") if any(f.name == "user" for f in model.features) else np.array([0])
+def known_users(model, peer: OrtPeer, count: int) -> np.ndarray:
+    """The model's first `count` users (a model without a user feature: one request, user 0)."""
+    users = model.values(peer.user) if peer.user is not None else np.zeros(0, np.int64)
     return users[:count] if len(users) else np.array([0], np.int64)
 
 
 # ---- Agreement -------------------------------------------------------------
 
-def check_agreement(model, peer: OrtPeer, users: Sequence[int], k: int = 10) -> dict:
+def check_agreement(model, peer: OrtPeer, users: Sequence[int]) -> dict:
     """Both score each user's whole catalog: the largest |RecLite − ORT| difference, and whether
     the top-k lists agree (identical, or differing only among scores within twice that difference)."""
     catalog = model.values(peer.item)[: peer.catalog_size]
@@ -122,7 +124,7 @@ def check_agreement(model, peer: OrtPeer, users: Sequence[int], k: int = 10) -> 
         difference = np.abs(ours.astype(np.float64) - theirs.astype(np.float64))
         largest = max(largest, float(difference.max()))
         magnitude = max(magnitude, float(np.abs(ours).max()))
-        our_top = session.recommend(int(user), k=k, context=context or None).ids
+        our_top = session.recommend(int(user), k=peer.k, context=context or None).ids
         top_scores, top_rows = peer.recommend.run(None, peer.feed(peer.recommend, int(user), context))
         their_top = catalog[top_rows.reshape(-1)]
         if np.array_equal(our_top, their_top):
@@ -338,7 +340,7 @@ def compare(model_path: str, report: dict, reclite, users: int = 8, repeats: int
     model = reclite.Model(model_path)
     try:
         peer = OrtPeer(report)
-        chosen = known_users(model, users)
+        chosen = known_users(model, peer, users)
         return {"agreement": check_agreement(model, peer, chosen),
                 "timing": time_workloads(reclite, model, peer, chosen, repeats, budget_seconds),
                 "onnxruntime": ort.__version__,
