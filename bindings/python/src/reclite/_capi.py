@@ -155,6 +155,21 @@ SIGNATURES: Dict[str, Tuple[Optional[type], List[type]]] = {
                                              c_size_t, POINTER(c_float)]),
 }
 
+# The per-request calls again, every pointer as c_void_p: a session passes plain addresses
+# (ints) to these, which ctypes converts several times faster than pointer objects. Small
+# requests are where a lean runtime should win, so the binding's own cost matters there.
+HOT_PATH = ("reclite_score", "reclite_recommend")
+
+
+def hot(name: str) -> ctypes._CFuncPtr:
+    """A second, address-taking function object for `name` (one of HOT_PATH)."""
+    restype, argtypes = SIGNATURES[name]
+    function = lib()[name]  # indexing returns a new function object; attribute access would share one
+    function.restype = restype
+    function.argtypes = [c_void_p if issubclass(kind, ctypes._Pointer) else kind for kind in argtypes]
+    return function
+
+
 # ---- Loading ----------------------------------------------------------------------
 
 _lock = threading.Lock()
