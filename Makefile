@@ -39,6 +39,10 @@ LIB_CPU ?= $(if $(filter generic,$(RECLITE_CPU)),generic,$(if $(HOST_AVX2_FMA),h
 CPU_FLAGS := $(if $(filter haswell,$(LIB_CPU)),-target-cpu haswell -D RECLITE_FMA)
 EMBEDDED_BASE := -enable-experimental-feature Embedded -wmo -parse-as-library -Osize -Xfrontend -function-sections
 EMBEDDED := $(EMBEDDED_BASE) $(CPU_FLAGS)
+# Embedded Swift's runtime traps when posix_memalign fails; the Swift objects call the format
+# shim's rlf_swift_posix_memalign instead, which serves reserved blocks (Sources/RecLiteRuntime/Fallible.swift).
+OBJCOPY ?= llvm-objcopy
+ROUTE_SWIFT_ALLOCATIONS = $(OBJCOPY) --redefine-sym posix_memalign=rlf_swift_posix_memalign
 SHIM_FLAGS := -O2 -fPIC -ffunction-sections -fdata-sections -fno-exceptions -fno-rtti -std=c++17 -Wno-deprecated-declarations \
               -ISources/CRecLiteFormat -ISources/CRecLiteFormat/include
 RUNTIME_SOURCES := $(shell find Sources/RecLiteRuntime -name '*.swift' | sort)
@@ -68,10 +72,12 @@ $(OBJ)/RecLiteRuntime.o: $(RUNTIME_SOURCES) Sources/CRecLiteFormat/include/recli
 	$(SWIFTC) $(EMBEDDED) -target $(HOST_TARGET) -module-name RecLiteRuntime \
 	  -I Sources/CRecLiteFormat/include -emit-module -emit-module-path $(OBJ)/RecLiteRuntime.swiftmodule \
 	  -c $(RUNTIME_SOURCES) -o $@
+	$(ROUTE_SWIFT_ALLOCATIONS) $@
 
 $(OBJ)/RecLiteC.o: $(CAPI_SOURCES) $(OBJ)/RecLiteRuntime.o include/reclite.h
 	$(SWIFTC) $(EMBEDDED) -target $(HOST_TARGET) -module-name RecLiteC \
 	  -I $(OBJ) -I include -I Sources/CRecLiteFormat/include -c $(CAPI_SOURCES) -o $@
+	$(ROUTE_SWIFT_ALLOCATIONS) $@
 
 LIB_OBJECTS := $(OBJ)/RecLiteRuntime.o $(OBJ)/RecLiteC.o $(OBJ)/format.o
 
