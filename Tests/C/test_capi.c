@@ -3,7 +3,8 @@
  * (Embedded Swift) libreclite.
  *
  * This program defines malloc and friends itself, so every allocation the
- * library makes goes through the counters below (ELF symbol interposition).
+ * library makes goes through the counters below (ELF symbol interposition;
+ * under a sanitizer, which owns malloc, through its allocator hooks).
  * It proves that, once a session exists, scoring and recommending perform
  * zero heap allocations — error paths included — and that sessions on
  * several threads share one model safely.
@@ -24,18 +25,38 @@
 
 /* ---- Allocation counting (interposed on the C library's allocator) ---- */
 
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void *__libc_memalign(size_t, size_t);
-extern void __libc_free(void *);
-
 static atomic_int counting;
 static atomic_long allocations;
 
 static void note_allocation(void) {
   if (atomic_load(&counting)) atomic_fetch_add(&allocations, 1);
 }
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZER_ALLOCATOR 1
+#endif
+#endif
+
+#ifdef SANITIZER_ALLOCATOR
+/* Under AddressSanitizer or ThreadSanitizer the sanitizer owns malloc: count through its hooks. */
+#include <sanitizer/allocator_interface.h>
+
+static void count_malloc(const volatile void *p, size_t size) {
+  (void)p;
+  (void)size;
+  note_allocation();
+}
+static void count_free(const volatile void *p) { (void)p; }
+__attribute__((constructor)) static void install_counting_hooks(void) {
+  __sanitizer_install_malloc_and_free_hooks(count_malloc, count_free);
+}
+#else
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+extern void __libc_free(void *);
 
 void *malloc(size_t size) { note_allocation(); return __libc_malloc(size); }
 void *calloc(size_t n, size_t size) { note_allocation(); return __libc_calloc(n, size); }
@@ -50,6 +71,7 @@ int posix_memalign(void **out, size_t alignment, size_t size) {
   *out = p;
   return 0;
 }
+#endif
 
 /* ---- A tiny test harness ---------------------------------------------- */
 
