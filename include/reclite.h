@@ -161,7 +161,8 @@ typedef struct reclite_model reclite_model;
  * the first problem, e.g. "tensor 7: buffer 12 out of range (have 9)"),
  * RECLITE_E_UNSUPPORTED (newer format), RECLITE_E_NO_MEMORY.
  * The file must not be modified while the model is open: replace it by
- * writing a new file and renaming it over the old one (see reclite_model_slot).
+ * writing a new file and renaming it over the old one (see reclite_model_slot;
+ * a mapped file that shrinks makes reads past its end fault with SIGBUS).
  */
 reclite_status reclite_model_open(const char *path, reclite_model **out);
 
@@ -378,33 +379,47 @@ const char *reclite_session_last_error(const reclite_session *session);
  * it while other threads keep serving ("hot swap"), e.g. when a new model
  * arrives over the air. The pattern:
  *
- *   1. Write the new file beside the old one (same directory) and rename() it
- *      over the old name. Never rewrite a model file in place: an open model
- *      maps its file, and a mapped file that shrinks makes reads past its new
- *      end fault (SIGBUS), while rewritten bytes change the weights under
- *      running requests. After rename() the old model keeps the old contents
- *      (they stay alive until it is unmapped) and the name gives the new ones.
- *   2. Open the new file with reclite_model_open(), which verifies all of it.
- *      A corrupt or incompatible file fails there and nothing changes: the
+ *   1. Write the new file beside the live one, in the same directory (so a
+ *      rename can replace it), under a temporary name.
+ *   2. Open it with reclite_model_open(), which verifies all of it. A corrupt
+ *      or incompatible file fails here: delete it, and nothing changes — the
  *      slot keeps serving the model it has.
- *   3. reclite_model_slot_publish(slot, model), then reclite_model_close(model)
+ *   3. rename() it over the live file's name (atomic; an open model keeps the
+ *      mapping of the file it opened, whatever its name), then
+ *      reclite_model_slot_publish(slot, model) and reclite_model_close(model)
  *      (the slot keeps its own reference).
  *   4. Each serving thread calls reclite_session_refresh() between requests;
  *      its session moves to the newest model. The previous model is freed
  *      when the last session running it has moved on or closed.
+ *
+ * Never rewrite a model file in place (truncate and write, or copy over it):
+ * an open model maps its file, so a file that shrinks makes the next request
+ * that reads past its new end fault (SIGBUS, which ends the process), and
+ * rewritten bytes change weights under running requests. A renamed-over file
+ * stays intact for as long as a model maps it.
  *
  * Requests never look at the slot: score, recommend and score_batch take no
  * lock and allocate nothing, before, during and after a swap. Every answer
  * comes from one complete, verified model: the one reclite_session_model()
  * names between two refreshes.
  *
+ *     // setup
  *     reclite_model_slot *slot = NULL;
- *     reclite_model_slot_create(model, &slot);            // serving thread setup:
+ *     reclite_model_slot_create(model, &slot);
+ *     // each serving thread
  *     reclite_session *session = NULL;
  *     reclite_session_create_from_slot(slot, NULL, 0, &session);
- *     for (;;) {                                           // each request:
- *         reclite_session_refresh(session);                //   one atomic load unless a model arrived
+ *     for (;;) {
+ *         reclite_session_refresh(session);   // one atomic load unless a model arrived
  *         reclite_recommend(session, &request, 10, NULL, 0, ids, scores, &n);
+ *     }
+ *     // the updating thread, for each new model file
+ *     if (reclite_model_open(temporary_path, &next) == RECLITE_OK) {
+ *         rename(temporary_path, live_path);
+ *         reclite_model_slot_publish(slot, next);
+ *         reclite_model_close(next);
+ *     } else {
+ *         remove(temporary_path);              // refused; keep serving
  *     }
  */
 typedef struct reclite_model_slot reclite_model_slot;

@@ -37,14 +37,15 @@ oom-test: $(BIN)/test_oom $(SWAP_MODELS)
 # instrumentation added: Embedded Swift with -sanitize=address (or thread), the
 # C++ shim with -fsanitize=address,undefined (or thread), and strict
 # reservations (a Swift allocation in a fallible section that nothing reserved
-# aborts). The tests link the toolchain's clang, whose sanitizer runtimes match
-# swiftc's instrumentation.
+# aborts). The tests are linked by the Swift toolchain's clang, whose sanitizer
+# runtimes match swiftc's instrumentation.
 ASAN := $(BUILD)/asan
 TSAN := $(BUILD)/tsan
-SAN_CC ?= clang
+TOOLCHAIN_BIN := $(dir $(shell readlink -f "$$(command -v $(SWIFTC))"))
+SAN_CC ?= $(TOOLCHAIN_BIN)clang
 SAN_CFLAGS := $(CFLAGS_TEST) -fno-omit-frame-pointer -fuse-ld=lld
 # The toolchain's ThreadSanitizer runtime is built with libdispatch support: link the toolchain's.
-SWIFT_LINUX_LIBS := $(abspath $(dir $(shell readlink -f "$$(command -v $(SWIFTC))"))/../lib/swift/linux)
+SWIFT_LINUX_LIBS := $(abspath $(TOOLCHAIN_BIN)/../lib/swift/linux)
 TSAN_LDFLAGS := -L$(SWIFT_LINUX_LIBS) -ldispatch -lBlocksRuntime -Wl,-rpath,$(SWIFT_LINUX_LIBS)
 comma := ,
 

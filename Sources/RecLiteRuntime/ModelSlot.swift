@@ -12,7 +12,7 @@
 
 import CRecLiteFormat
 
-public final class ModelSlot {
+public final class ModelSlot: @unchecked Sendable {  // publish and current are thread-safe
   /// The shared pointer: one retained `Model` and the count of replacements.
   let cell: OpaquePointer
 

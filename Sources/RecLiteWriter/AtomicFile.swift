@@ -68,5 +68,6 @@ private func writeAll(_ data: Data, to descriptor: Int32, _ target: String) thro
 /// "cannot write PATH: WHAT: REASON (PATH is unchanged)", REASON from errno.
 private func failure(_ target: String, _ what: String) -> ModelWriterError {
   let reason = String(cString: strerror(errno))
-  return ModelWriterError("cannot write \(target): \(what): \(reason) (\(target) is unchanged)")
+  let outcome = access(target, F_OK) == 0 ? "\(target) is unchanged" : "nothing was written"
+  return ModelWriterError("cannot write \(target): \(what): \(reason) (\(outcome))")
 }
