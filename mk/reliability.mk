@@ -21,7 +21,7 @@ $(SWAP_MODELS) &: tool
 	$(BIN)/reclite sample-model $(REL)/models/a.rlm --users 50 --items 200 --seed 1 > /dev/null
 	$(BIN)/reclite sample-model $(REL)/models/b.rlm --users 50 --items 300 --dimension 32 --seed 2 > /dev/null
 
-$(BIN)/test_swap $(BIN)/test_oom: $(BIN)/test_%: Tests/C/test_%.c include/reclite.h $(LIB)/libreclite.so
+$(BIN)/test_swap $(BIN)/test_oom: $(BIN)/test_%: Tests/C/test_%.c Tests/C/check.h include/reclite.h $(LIB)/libreclite.so
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $< -L$(LIB) -lreclite -Wl,-rpath,'$$ORIGIN/../lib' -lpthread -o $@
 
@@ -61,12 +61,12 @@ asan-lib:
 tsan-lib:
 	@$(call sanitized-lib,$(TSAN),thread,thread)
 
-$(ASAN)/bin/test_%: Tests/C/test_%.c include/reclite.h asan-lib
+$(ASAN)/bin/test_%: Tests/C/test_%.c Tests/C/check.h include/reclite.h asan-lib
 	@mkdir -p $(@D)
 	$(SAN_CC) $(SAN_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all $< \
 	  -L$(ASAN)/lib -lreclite -Wl,-rpath,'$$ORIGIN/../lib' -lpthread -o $@
 
-$(TSAN)/bin/test_%: Tests/C/test_%.c include/reclite.h tsan-lib
+$(TSAN)/bin/test_%: Tests/C/test_%.c Tests/C/check.h include/reclite.h tsan-lib
 	@mkdir -p $(@D)
 	$(SAN_CC) $(SAN_CFLAGS) -fsanitize=thread $< -L$(TSAN)/lib -lreclite -Wl,-rpath,'$$ORIGIN/../lib' \
 	  $(TSAN_LDFLAGS) -lpthread -o $@

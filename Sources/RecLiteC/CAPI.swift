@@ -43,13 +43,7 @@ public func reclite_model_open(
   _ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> reclite_status {
   guard let path, let out else { return fail(RecLiteError(.invalidArgument, "path and out must not be NULL")) }
-  do throws(RecLiteError) {
-    let model = try Model.open(path: path)
-    out.pointee = OpaquePointer(Unmanaged.passRetained(model).toOpaque())
-    return ok
-  } catch {
-    return fail(error)
-  }
+  return handOut(out) { () throws(RecLiteError) in try Model.open(path: path) }
 }
 
 @c @implementation
@@ -62,14 +56,10 @@ public func reclite_model_open_buffer(
   }
   let known = UInt32(RECLITE_OPEN_COPY | RECLITE_OPEN_SKIP_CHECKSUM)
   guard flags & ~known == 0 else { return fail(RecLiteError(.invalidArgument, "unknown open flags \(flags)")) }
-  do throws(RecLiteError) {
-    let model = try Model.open(
+  return handOut(out) { () throws(RecLiteError) in
+    try Model.open(
       buffer: data, length: length, copy: flags & UInt32(RECLITE_OPEN_COPY) != 0,
       verifyChecksum: flags & UInt32(RECLITE_OPEN_SKIP_CHECKSUM) == 0)
-    out.pointee = OpaquePointer(Unmanaged.passRetained(model).toOpaque())
-    return ok
-  } catch {
-    return fail(error)
   }
 }
 
@@ -220,15 +210,8 @@ public func reclite_session_create(
   guard let model = borrow(handle), let out else {
     return fail(RecLiteError(.invalidArgument, "model and out must not be NULL"))
   }
-  guard arena != nil || arenaLength == 0 else {
-    return fail(RecLiteError(.invalidArgument, "arena is NULL but arena_length is \(UInt64(UInt(bitPattern: arenaLength)))"))
-  }
-  do throws(RecLiteError) {
-    let session = try ServingSession.create(model: model, arena: arena, length: Int(clamping: UInt(bitPattern: arenaLength)))
-    out.pointee = OpaquePointer(Unmanaged.passRetained(session).toOpaque())
-    return ok
-  } catch {
-    return fail(error)
+  return createSession(arena, arenaLength, out) { arena, length throws(RecLiteError) in
+    try ServingSession.create(model: model, arena: arena, length: length)
   }
 }
 
@@ -310,13 +293,7 @@ public func reclite_model_slot_create(_ handle: OpaquePointer?, _ out: UnsafeMut
   guard let model = borrow(handle), let out else {
     return fail(RecLiteError(.invalidArgument, "model and out must not be NULL"))
   }
-  do throws(RecLiteError) {
-    let slot = try ModelSlot.create(serving: model)
-    out.pointee = OpaquePointer(Unmanaged.passRetained(slot).toOpaque())
-    return ok
-  } catch {
-    return fail(error)
-  }
+  return handOut(out) { () throws(RecLiteError) in try ModelSlot.create(serving: model) }
 }
 
 @c @implementation
@@ -341,12 +318,7 @@ public func reclite_model_slot_get(_ handle: OpaquePointer?, _ out: UnsafeMutabl
   guard let slot = borrowSlot(handle), let out else {
     return fail(RecLiteError(.invalidArgument, "slot and out must not be NULL"))
   }
-  do throws(RecLiteError) {
-    out.pointee = OpaquePointer(Unmanaged.passRetained(try slot.current().model).toOpaque())
-    return ok
-  } catch {
-    return fail(error)
-  }
+  return handOut(out) { () throws(RecLiteError) in try slot.current().model }
 }
 
 @c @implementation
@@ -357,15 +329,8 @@ public func reclite_session_create_from_slot(
   guard let slot = borrowSlot(handle), let out else {
     return fail(RecLiteError(.invalidArgument, "slot and out must not be NULL"))
   }
-  guard arena != nil || arenaLength == 0 else {
-    return fail(RecLiteError(.invalidArgument, "arena is NULL but arena_length is \(UInt64(UInt(bitPattern: arenaLength)))"))
-  }
-  do throws(RecLiteError) {
-    let session = try ServingSession.create(slot: slot, arena: arena, length: Int(clamping: UInt(bitPattern: arenaLength)))
-    out.pointee = OpaquePointer(Unmanaged.passRetained(session).toOpaque())
-    return ok
-  } catch {
-    return fail(error)
+  return createSession(arena, arenaLength, out) { arena, length throws(RecLiteError) in
+    try ServingSession.create(slot: slot, arena: arena, length: length)
   }
 }
 
@@ -389,6 +354,30 @@ public func reclite_session_model(_ handle: OpaquePointer?) -> OpaquePointer? {
 }
 
 // MARK: Helpers
+
+/// Checks a new session's arena arguments, makes it with `make(arena, length)` and hands it out.
+func createSession(
+  _ arena: UnsafeMutableRawPointer?, _ arenaLength: Int, _ out: UnsafeMutablePointer<OpaquePointer?>,
+  _ make: (UnsafeMutableRawPointer?, Int) throws(RecLiteError) -> ServingSession
+) -> reclite_status {
+  guard arena != nil || arenaLength == 0 else {
+    return fail(RecLiteError(.invalidArgument, "arena is NULL but arena_length is \(UInt64(UInt(bitPattern: arenaLength)))"))
+  }
+  let length = Int(clamping: UInt(bitPattern: arenaLength))
+  return handOut(out) { () throws(RecLiteError) in try make(arena, length) }
+}
+
+/// Makes an object and hands the caller its reference through `out`, or records the failure.
+func handOut<Object: AnyObject>(
+  _ out: UnsafeMutablePointer<OpaquePointer?>, _ make: () throws(RecLiteError) -> Object
+) -> reclite_status {
+  do throws(RecLiteError) {
+    out.pointee = OpaquePointer(Unmanaged.passRetained(try make()).toOpaque())
+    return ok
+  } catch {
+    return fail(error)
+  }
+}
 
 let ok = reclite_status(rawValue: 0)
 

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "reclite.h"
 
 /* ---- Allocation counting (interposed on the C library's allocator) ---- */
@@ -72,28 +73,6 @@ int posix_memalign(void **out, size_t alignment, size_t size) {
   return 0;
 }
 #endif
-
-/* ---- A tiny test harness ---------------------------------------------- */
-
-static int failures;
-
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                          \
-    }                                                                      \
-  } while (0)
-
-#define CHECK_STATUS(call, expected)                                       \
-  do {                                                                     \
-    reclite_status got_ = (call);                                          \
-    if (got_ != (expected)) {                                              \
-      fprintf(stderr, "%s:%d: %s returned %s, expected %s (%s)\n", __FILE__, __LINE__, #call, \
-              reclite_status_name(got_), reclite_status_name(expected), reclite_last_error()); \
-      failures++;                                                          \
-    }                                                                      \
-  } while (0)
 
 enum { CANDIDATES = 64, K = 10 };
 
@@ -464,10 +443,5 @@ int main(int argc, char **argv) {
   test_batch_is_all_or_nothing(model);
   test_threads_share_a_model(model);
   reclite_model_close(model);
-  if (failures > 0) {
-    fprintf(stderr, "test_capi: %d check(s) failed\n", failures);
-    return 1;
-  }
-  printf("test_capi: all checks passed\n");
-  return 0;
+  return check_summary("test_capi");
 }

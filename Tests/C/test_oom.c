@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "reclite.h"
 
 /* ---- The allocator: counts, fails on request, tracks what is live ------ */
@@ -130,17 +131,7 @@ static void arm(long n, int later) {
 
 static void disarm(void) { armed = 0; }
 
-/* ---- Harness ----------------------------------------------------------- */
-
-static int failures;
-
-#define CHECK(cond)                                                              \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
-      failures++;                                                                \
-    }                                                                            \
-  } while (0)
+/* ---- The calls under test ---------------------------------------------- */
 
 static const char *path_a, *path_b;
 static void *bytes_a;   /* model A's file, 64-byte aligned (for borrowing) */
@@ -381,10 +372,5 @@ int main(int argc, char **argv) {
 
   free(arena);
   free(bytes_a);
-  if (failures > 0) {
-    fprintf(stderr, "test_oom: %d check(s) failed\n", failures);
-    return 1;
-  }
-  printf("test_oom: all checks passed\n");
-  return 0;
+  return check_summary("test_oom");
 }

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "reclite.h"
 
 #if defined(__has_feature)
@@ -45,26 +46,6 @@
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define UNDER_SANITIZER 1
 #endif
-
-static int failures;
-
-#define CHECK(cond)                                                              \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
-      failures++;                                                                \
-    }                                                                            \
-  } while (0)
-
-#define CHECK_STATUS(call, expected)                                             \
-  do {                                                                           \
-    reclite_status got_ = (call);                                                \
-    if (got_ != (expected)) {                                                    \
-      fprintf(stderr, "%s:%d: %s returned %s, expected %s (%s)\n", __FILE__, __LINE__, #call, \
-              reclite_status_name(got_), reclite_status_name(expected), reclite_last_error()); \
-      failures++;                                                                \
-    }                                                                            \
-  } while (0)
 
 /* ---- Files ------------------------------------------------------------ */
 
@@ -448,10 +429,5 @@ int main(int argc, char **argv) {
   test_swap_under_load(dir, models, threads, swaps, seconds);
   free(models[0].data);
   free(models[1].data);
-  if (failures > 0) {
-    fprintf(stderr, "test_swap: %d check(s) failed\n", failures);
-    return 1;
-  }
-  printf("test_swap: all checks passed\n");
-  return 0;
+  return check_summary("test_swap");
 }
