@@ -21,6 +21,15 @@
 #include <unistd.h>
 #ifdef RLF_STRICT_RESERVATIONS
 #include <stdio.h>
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#include <sanitizer/common_interface_defs.h>
+#define RLF_PRINT_STACK() __sanitizer_print_stack_trace()
+#endif
+#endif
+#ifndef RLF_PRINT_STACK
+#define RLF_PRINT_STACK() ((void)0)
+#endif
 #endif
 
 namespace fbs = reclite::fb;
@@ -95,7 +104,8 @@ void *take_reserved(size_t size, size_t alignment) {
 
 #ifdef RLF_STRICT_RESERVATIONS
 [[noreturn]] void unreserved(const char *what, size_t size) {
-  fprintf(stderr, "reclite: %s of %zu bytes inside a fallible section (a missing reservation)\n", what, size);
+  fprintf(stderr, "reclite: %s of %zu bytes inside a fallible section (a missing reservation), from:\n", what, size);
+  RLF_PRINT_STACK();
   abort();
 }
 #endif
@@ -364,6 +374,16 @@ int rlf_swift_posix_memalign(void **out, size_t alignment, size_t size) {
 #endif
   return posix_memalign(out, alignment, size);
 }
+
+#ifdef RLF_EMBEDDED_SWIFT_RUNTIME
+// See reclite_format.h. `object` is a HeapObject { metadata pointer, reference count }; a
+// negative count (its top bit, "do not free") marks an instance on the stack or in static memory.
+void swift_deallocPartialClassInstance(void *object, void *metadata, size_t, size_t) {
+  void *const *header = static_cast<void *const *>(object);
+  intptr_t refcount = reinterpret_cast<const intptr_t *>(object)[1];
+  if (header[0] == metadata && refcount >= 0) free(object);
+}
+#endif
 
 rlf_slot *rlf_slot_create(void *initial) {
   void *memory = rlf_aligned_alloc(sizeof(rlf_slot), alignof(rlf_slot) < sizeof(void *) ? sizeof(void *) : alignof(rlf_slot));

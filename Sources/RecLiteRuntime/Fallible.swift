@@ -41,6 +41,15 @@ public enum Fallible {
     try reserve(bytes: arrayHeaderBytes + MemoryLayout<Element>.alignment + payload, for: what)
   }
 
+  /// Reserves an instance of one of the runtime's small classes (every one but `Model` and
+  /// `Session` holds a few pointers and counts) just before its initializer runs. The sanitizer
+  /// builds abort, naming the size, if one outgrows `smallObjectBytes`.
+  public static func reserveObject(for what: StaticString) throws(RecLiteError) {
+    try reserve(bytes: smallObjectBytes, for: what)
+  }
+
+  public static let smallObjectBytes = 512
+
   /// An array's heap header: object header (metadata, reference count) and body (count, capacity).
   static let arrayHeaderBytes = 4 * MemoryLayout<Int>.size
 

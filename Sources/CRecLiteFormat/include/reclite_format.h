@@ -211,6 +211,16 @@ int rlf_reserve(size_t size);
 /** posix_memalign for the Swift runtime: a reserved block when one fits, else the C library's. */
 int rlf_swift_posix_memalign(void **out, size_t alignment, size_t size);
 
+/*
+ * Built with RLF_EMBEDDED_SWIFT_RUNTIME (the release library), the shim also
+ * defines swift_deallocPartialClassInstance, replacing the Embedded Swift
+ * runtime's weak definition, which never frees the instance: without it an
+ * initializer that throws (e.g. out of memory half-way through opening a
+ * model) leaks its object. RecLite's classes are final, so freeing is all
+ * there is to do; for an instance of a subclass it keeps the runtime's
+ * behaviour (nothing freed).
+ */
+
 /* ---- Model slot: publish a value, read it without locks ------------------ */
 /*
  * One atomically replaceable pointer (a model) plus a generation that counts
