@@ -94,7 +94,7 @@ sanitizer-test: asan-test tsan-test
 # scratch path of their own so the normal build stays uninstrumented.
 swift-asan-test:
 	$(SWIFT) build --build-tests --scratch-path .build-asan -Xswiftc -sanitize=address
-	$(SWIFT) test --skip-build --scratch-path .build-asan --filter RecLiteRuntimeTests
+	$(SWIFT) test --skip-build --scratch-path .build-asan --disable-xctest --filter RecLiteRuntimeTests
 
 # ---- Fuzzing ------------------------------------------------------------------
 # Two libFuzzer targets with AddressSanitizer, built against the runtime (and C
