@@ -90,11 +90,12 @@ tsan-test: $(TSAN)/bin/test_capi $(TSAN)/bin/test_swap $(BUILD)/sample.rlm $(SWA
 
 sanitizer-test: asan-test tsan-test
 
-# The Swift runtime tests (runtime, C API, loader rejections) with AddressSanitizer, in a
-# scratch path of their own so the normal build stays uninstrumented.
+# The Swift runtime tests (runtime, C API, loader rejections, slots) with AddressSanitizer, in
+# a scratch path of their own so the normal build stays uninstrumented; Package.swift keeps
+# only the runtime's targets when RECLITE_RUNTIME_TESTS_ONLY is set.
 swift-asan-test:
-	$(SWIFT) build --build-tests --scratch-path .build-asan -Xswiftc -sanitize=address
-	$(SWIFT) test --skip-build --scratch-path .build-asan --disable-xctest --filter RecLiteRuntimeTests
+	RECLITE_RUNTIME_TESTS_ONLY=1 $(SWIFT) build --build-tests --scratch-path .build-asan -Xswiftc -sanitize=address
+	RECLITE_RUNTIME_TESTS_ONLY=1 $(SWIFT) test --skip-build --scratch-path .build-asan --disable-xctest
 
 # ---- Fuzzing ------------------------------------------------------------------
 # Two libFuzzer targets with AddressSanitizer, built against the runtime (and C
