@@ -23,7 +23,7 @@ $(SWAP_MODELS) &: tool
 
 $(BIN)/test_swap $(BIN)/test_oom: $(BIN)/test_%: Tests/C/test_%.c Tests/C/check.h include/reclite.h $(LIB)/libreclite.so
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_TEST) $< -L$(LIB) -lreclite -Wl,-rpath,'$$ORIGIN/../lib' -lpthread -o $@
+	$(CC) $(CFLAGS_TEST) $< -L$(LIB) -lreclite -Wl,-rpath,$(abspath $(LIB)) -lpthread -o $@
 
 # 4 threads serve while 140 swaps happen, every 7th candidate corrupt.
 swap-test: $(BIN)/test_swap $(SWAP_MODELS)
@@ -49,8 +49,8 @@ SWIFT_LINUX_LIBS := $(abspath $(TOOLCHAIN_BIN)/../lib/swift/linux)
 TSAN_LDFLAGS := -L$(SWIFT_LINUX_LIBS) -ldispatch -lBlocksRuntime -Wl,-rpath,$(SWIFT_LINUX_LIBS)
 comma := ,
 
-# $(call sanitized-lib,BUILD_DIR,SWIFT_SANITIZER,SHIM_SANITIZERS)
-sanitized-lib = $(MAKE) --no-print-directory BUILD=$(1) CC=$(SAN_CC) \
+# $(call sanitized-lib,BUILD_DIR,SWIFT_SANITIZER,SHIM_SANITIZERS): objects and library under BUILD_DIR.
+sanitized-lib = $(MAKE) --no-print-directory BUILD=$(1) LIB=$(1)/lib CC=$(SAN_CC) \
   EMBEDDED="$(EMBEDDED) -sanitize=$(2)" \
   SHIM_FLAGS="$(SHIM_FLAGS) -g -fsanitize=$(3) -fno-sanitize-recover=all -DRLF_STRICT_RESERVATIONS" \
   $(1)/lib/libreclite.so
