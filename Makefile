@@ -41,7 +41,6 @@ EMBEDDED_BASE := -enable-experimental-feature Embedded -wmo -parse-as-library -O
 EMBEDDED := $(EMBEDDED_BASE) $(CPU_FLAGS)
 # Embedded Swift's runtime traps when posix_memalign fails; the Swift objects call the format
 # shim's rlf_swift_posix_memalign instead, which serves reserved blocks (Sources/RecLiteRuntime/Fallible.swift).
-# The shim is told (RLF_EMBEDDED_SWIFT_RUNTIME) that it links with Embedded Swift's runtime.
 OBJCOPY ?= llvm-objcopy
 ROUTE_SWIFT_ALLOCATIONS = $(OBJCOPY) --redefine-sym posix_memalign=rlf_swift_posix_memalign
 SHIM_FLAGS := -O2 -fPIC -ffunction-sections -fdata-sections -fno-exceptions -fno-rtti -std=c++17 -Wno-deprecated-declarations \
@@ -66,7 +65,7 @@ lib: $(LIB)/libreclite.so $(LIB)/libreclite.a $(LIB)/reclite.h $(LIB)/reclite.pc
 
 $(OBJ)/format.o: Sources/CRecLiteFormat/format.cpp Sources/CRecLiteFormat/include/reclite_format.h Sources/CRecLiteFormat/generated/reclite_generated.h include/reclite.h
 	@mkdir -p $(@D)
-	$(CLANGXX) $(SHIM_FLAGS) -DRLF_EMBEDDED_SWIFT_RUNTIME -c $< -o $@
+	$(CLANGXX) $(SHIM_FLAGS) -c $< -o $@
 
 $(OBJ)/RecLiteRuntime.o: $(RUNTIME_SOURCES) Sources/CRecLiteFormat/include/reclite_format.h
 	@mkdir -p $(@D)

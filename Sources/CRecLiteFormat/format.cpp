@@ -319,8 +319,8 @@ void rlf_unmap_file(const uint8_t *data, size_t length) {
 const char *rlf_errno_text(int error) { return strerror(error); }
 
 void *rlf_aligned_alloc(size_t size, size_t alignment) {
-  void *memory = take_reserved(size, alignment);
-  if (memory == nullptr && posix_memalign(&memory, alignment, size > 0 ? size : 1) != 0) return nullptr;
+  void *memory = nullptr;
+  if (posix_memalign(&memory, alignment, size > 0 ? size : 1) != 0) return nullptr;
   memset(memory, 0, size);
   return memory;
 }
@@ -374,16 +374,6 @@ int rlf_swift_posix_memalign(void **out, size_t alignment, size_t size) {
 #endif
   return posix_memalign(out, alignment, size);
 }
-
-#ifdef RLF_EMBEDDED_SWIFT_RUNTIME
-// See reclite_format.h. `object` is a HeapObject { metadata pointer, reference count }; a
-// negative count (its top bit, "do not free") marks an instance on the stack or in static memory.
-void swift_deallocPartialClassInstance(void *object, void *metadata, size_t, size_t) {
-  void *const *header = static_cast<void *const *>(object);
-  intptr_t refcount = reinterpret_cast<const intptr_t *>(object)[1];
-  if (header[0] == metadata && refcount >= 0) free(object);
-}
-#endif
 
 rlf_slot *rlf_slot_create(void *initial) {
   void *memory = rlf_aligned_alloc(sizeof(rlf_slot), alignof(rlf_slot) < sizeof(void *) ? sizeof(void *) : alignof(rlf_slot));

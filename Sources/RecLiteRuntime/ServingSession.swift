@@ -82,14 +82,12 @@ public final class ServingSession {
     }
   }
 
-  /// A `Session` over `model` in an arena known to fit. Everything `Session.init` allocates is
-  /// reserved first, so it cannot fail half-way (Embedded Swift does not free a class instance
-  /// whose initializer throws).
+  /// A `Session` over `model` in an arena known to fit. Its instance is reserved here (see
+  /// `Fallible`); what its initializer allocates before the instance exists reserves itself.
   private static func makeSession(_ model: Model, in arena: Arena) throws(RecLiteError) -> Session {
     try Fallible.reserve(
-      bytes: Fallible.objectBytes(fields: 2 * MemoryLayout<ModelGraph>.size + 6 * MemoryLayout<Int>.size),
+      bytes: Fallible.objectBytes(fields: 2 * MemoryLayout<ModelGraph>.size + 8 * MemoryLayout<Int>.size),
       for: "a session")
-    try Fallible.reserve(bytes: Session.messageCapacity, for: "a session")
     return try Session(model: model, arena: arena.base, length: arena.capacity)
   }
 

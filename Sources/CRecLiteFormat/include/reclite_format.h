@@ -168,10 +168,7 @@ void rlf_unmap_file(const uint8_t *data, size_t length);
 /** Short description of an errno value ("No such file or directory"). */
 const char *rlf_errno_text(int error);
 
-/**
- * Zero-filled allocation aligned to `alignment` (a power of two ≥ sizeof(void*)); NULL on failure.
- * Inside a fallible section a reserved block is used when one fits (see below).
- */
+/** Zero-filled allocation aligned to `alignment` (a power of two ≥ sizeof(void*)); NULL on failure. */
 void *rlf_aligned_alloc(size_t size, size_t alignment);
 
 /** Frees memory from rlf_aligned_alloc; NULL is a no-op. */
@@ -187,7 +184,8 @@ void rlf_aligned_free(void *memory);
  * fallible section and reserves each Swift allocation just before making it
  * (rlf_reserve fails cleanly); the allocation then takes the reserved block
  * and cannot fail. Reservations are per thread; the section's end frees the
- * ones nothing took. rlf_aligned_alloc draws from them too.
+ * ones nothing took. (rlf_aligned_alloc does not draw from them: its failure
+ * is a NULL the caller turns into RECLITE_E_NO_MEMORY before any object exists.)
  *
  * Built with RLF_STRICT_RESERVATIONS (the sanitizer builds), a Swift
  * allocation inside a section that no reservation covers aborts with its size,
@@ -211,15 +209,6 @@ int rlf_reserve(size_t size);
 /** posix_memalign for the Swift runtime: a reserved block when one fits, else the C library's. */
 int rlf_swift_posix_memalign(void **out, size_t alignment, size_t size);
 
-/*
- * Built with RLF_EMBEDDED_SWIFT_RUNTIME (the release library), the shim also
- * defines swift_deallocPartialClassInstance, replacing the Embedded Swift
- * runtime's weak definition, which never frees the instance: without it an
- * initializer that throws (e.g. out of memory half-way through opening a
- * model) leaks its object. RecLite's classes are final, so freeing is all
- * there is to do; for an instance of a subclass it keeps the runtime's
- * behaviour (nothing freed).
- */
 
 /* ---- Model slot: publish a value, read it without locks ------------------ */
 /*
