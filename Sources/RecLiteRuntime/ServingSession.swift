@@ -8,8 +8,6 @@
 // allocates (the new session state, and a larger arena when the session owns
 // its arena and the new model needs more).
 
-import CRecLiteFormat
-
 public final class ServingSession {
   /// Runs the requests: the current model's session.
   public private(set) var session: Session
@@ -17,28 +15,20 @@ public final class ServingSession {
   let slot: ModelSlot?
   /// The slot generation `session` was built from.
   var generation: UInt
-  /// The arena every `session` of this one runs in, and whether it was allocated here.
-  var arena: UnsafeMutableRawPointer
-  var arenaCapacity: Int
-  let ownsArena: Bool
+  /// The memory every `session` of this one runs in.
+  private var arena: Arena
+  /// Holds `lastError`.
+  private let message: AlignedMemory
   /// The last failure's message, NUL-terminated (`Session.messageCapacity` bytes).
   public let lastError: UnsafeMutablePointer<CChar>
 
-  private init(
-    session: Session, slot: ModelSlot?, generation: UInt, arena: Arena, lastError: UnsafeMutablePointer<CChar>
-  ) {
+  private init(session: Session, slot: ModelSlot?, generation: UInt, arena: Arena, message: AlignedMemory) {
     self.session = session
     self.slot = slot
     self.generation = generation
-    self.arena = arena.base
-    arenaCapacity = arena.capacity
-    ownsArena = arena.owned
-    self.lastError = lastError
-  }
-
-  deinit {
-    if ownsArena { rlf_aligned_free(arena) }
-    rlf_aligned_free(lastError)
+    self.arena = arena
+    self.message = message
+    lastError = message.pointer.bindMemory(to: CChar.self, capacity: Session.messageCapacity)
   }
 
   /// A session over `model` in `arena` (`length` bytes, any alignment), or in an arena
@@ -61,25 +51,15 @@ public final class ServingSession {
     }
   }
 
+  /// Everything that can fail comes before the instance exists (see OwnedMemory.swift).
   private static func make(
     model: Model, slot: ModelSlot?, generation: UInt, arena callerArena: UnsafeMutableRawPointer?, length: Int
   ) throws(RecLiteError) -> ServingSession {
     let arena = try Arena.make(for: model, caller: callerArena, length: length)
-    guard let message = rlf_aligned_alloc(Session.messageCapacity, 8) else {
-      arena.free()
-      throw RecLiteError(.noMemory, "out of memory: cannot allocate a session")
-    }
-    do throws(RecLiteError) {
-      let session = try makeSession(model, in: arena)
-      try Fallible.reserve(bytes: Fallible.objectBytes(fields: 8 * MemoryLayout<Int>.size), for: "a session")
-      return ServingSession(
-        session: session, slot: slot, generation: generation, arena: arena,
-        lastError: message.assumingMemoryBound(to: CChar.self))
-    } catch {
-      arena.free()
-      rlf_aligned_free(message)
-      throw error
-    }
+    let message = try AlignedMemory.allocate(Session.messageCapacity, alignment: 8, for: "a session's message")
+    let session = try makeSession(model, in: arena)
+    try Fallible.reserve(bytes: Fallible.objectBytes(fields: 8 * MemoryLayout<Int>.size), for: "a session")
+    return ServingSession(session: session, slot: slot, generation: generation, arena: arena, message: message)
   }
 
   /// A `Session` over `model` in an arena known to fit. Its instance is reserved here (see
@@ -122,33 +102,26 @@ public final class ServingSession {
 
   private func switchTo(_ model: Model) throws(RecLiteError) {
     let needed = model.arenaBytes
-    if needed <= arenaCapacity {
-      session = try ServingSession.makeSession(model, in: Arena(base: arena, capacity: arenaCapacity, owned: false))
+    if needed <= arena.capacity {
+      session = try ServingSession.makeSession(model, in: arena)
       return
     }
-    guard ownsArena else {
+    guard arena.memory != nil else {
       throw RecLiteError(
-        .arenaTooSmall, "arena too small for the new model: needs \(needed) bytes, the session's arena has \(arenaCapacity)")
+        .arenaTooSmall, "arena too small for the new model: needs \(needed) bytes, the session's arena has \(arena.capacity)")
     }
     let larger = try Arena.make(for: model, caller: nil, length: 0)
-    do throws(RecLiteError) {
-      session = try ServingSession.makeSession(model, in: larger)
-    } catch {
-      larger.free()
-      throw error
-    }
-    // The previous session, the only user of the old arena, is gone.
-    rlf_aligned_free(arena)
-    arena = larger.base
-    arenaCapacity = larger.capacity
+    session = try ServingSession.makeSession(model, in: larger)
+    // The previous session, the only user of the old arena, is gone: the old arena goes with it.
+    arena = larger
   }
 }
 
-/// A session's working memory: the caller's, or allocated here.
+/// A session's working memory: the caller's, or allocated here (then `memory` owns it).
 struct Arena {
   var base: UnsafeMutableRawPointer
   var capacity: Int
-  var owned: Bool
+  var memory: AlignedMemory?
 
   /// The caller's arena when it fits `model`, or a new one of exactly the size it needs.
   static func make(for model: Model, caller: UnsafeMutableRawPointer?, length: Int) throws(RecLiteError) -> Arena {
@@ -157,16 +130,9 @@ struct Arena {
       guard length >= needed else {
         throw RecLiteError(.arenaTooSmall, "arena too small: needs \(needed) bytes, got \(length)")
       }
-      return Arena(base: caller, capacity: length, owned: false)
+      return Arena(base: caller, capacity: length, memory: nil)
     }
-    guard let memory = rlf_aligned_alloc(needed, MemoryPlanner.alignment) else {
-      throw RecLiteError(.noMemory, "out of memory: cannot allocate an arena of \(needed) bytes")
-    }
-    return Arena(base: memory, capacity: needed, owned: true)
-  }
-
-  /// Frees the arena if it was allocated here.
-  func free() {
-    if owned { rlf_aligned_free(base) }
+    let memory = try AlignedMemory.allocate(needed, for: "the session's arena")
+    return Arena(base: memory.pointer, capacity: needed, memory: memory)
   }
 }
