@@ -41,7 +41,9 @@ EMBEDDED_BASE := -enable-experimental-feature Embedded -wmo -parse-as-library -O
 EMBEDDED := $(EMBEDDED_BASE) $(CPU_FLAGS)
 # Embedded Swift's runtime traps when posix_memalign fails; the Swift objects call the format
 # shim's rlf_swift_posix_memalign instead, which serves reserved blocks (Sources/RecLiteRuntime/Fallible.swift).
-OBJCOPY ?= llvm-objcopy
+# The Swift toolchain ships llvm-objcopy (so a fresh machine needs no Debian llvm); any llvm-objcopy works.
+TOOLCHAIN_BIN := $(dir $(shell readlink -f "$$(command -v $(SWIFTC))"))
+OBJCOPY ?= $(firstword $(wildcard $(TOOLCHAIN_BIN)llvm-objcopy) llvm-objcopy)
 ROUTE_SWIFT_ALLOCATIONS = $(OBJCOPY) --redefine-sym posix_memalign=rlf_swift_posix_memalign
 SHIM_FLAGS := -O2 -fPIC -ffunction-sections -fdata-sections -fno-exceptions -fno-rtti -std=c++17 -Wno-deprecated-declarations \
               -ISources/CRecLiteFormat -ISources/CRecLiteFormat/include

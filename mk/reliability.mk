@@ -41,7 +41,6 @@ oom-test: $(BIN)/test_oom $(SWAP_MODELS)
 # runtimes match swiftc's instrumentation.
 ASAN := $(BUILD)/asan
 TSAN := $(BUILD)/tsan
-TOOLCHAIN_BIN := $(dir $(shell readlink -f "$$(command -v $(SWIFTC))"))
 SAN_CC ?= $(TOOLCHAIN_BIN)clang
 SAN_CFLAGS := $(CFLAGS_TEST) -fno-omit-frame-pointer -fuse-ld=lld
 # The toolchain's ThreadSanitizer runtime is built with libdispatch support: link the toolchain's.
