@@ -3,12 +3,13 @@
 #
 #   make swap-test        threads serve requests while models are swapped (corrupt ones refused)
 #   make oom-test         each allocation of open / session create / slot / refresh fails in turn
+#   make reliability-cross-aarch64 (or -armv7)  both of them on the ARM board under qemu-user
 #   make fuzz             both libFuzzer targets, FUZZ_SECONDS between them
 #   make sanitizer-test   the C tests against libreclite built with ASan+UBSan, and with TSan
 #   make swift-asan-test  the Swift runtime tests built with -sanitize=address (.build-asan)
 #   make stress           a soak for release checks: STRESS_SECONDS of swaps, then of each fuzzer
 
-TEST_TARGETS += swap-test oom-test sanitizer-test swift-asan-test
+TEST_TARGETS += swap-test oom-test sanitizer-test swift-asan-test $(addprefix reliability-cross-,$(CROSS_ARCHES))
 
 .PHONY: swap-test oom-test sanitizer-test asan-test tsan-test asan-lib tsan-lib swift-asan-test stress
 
@@ -31,6 +32,15 @@ swap-test: $(BIN)/test_swap $(SWAP_MODELS)
 
 oom-test: $(BIN)/test_oom $(SWAP_MODELS)
 	$(BIN)/test_oom $(SWAP_MODELS)
+
+# The same two on the ARM boards under qemu-user (mk/cross.mk builds their libraries): the
+# swap with 2 threads and 30 swaps, out of memory at every allocation in full.
+reliability-cross-%: test-cross-% $(SWAP_MODELS)
+	@$(MAKE) --no-print-directory $(CROSS)/$(CROSS_TRIPLE_$*)/bin/test_swap $(CROSS)/$(CROSS_TRIPLE_$*)/bin/test_oom \
+	  $(call cross_vars,$*)
+	@set -e; triple=$(CROSS_TRIPLE_$*); bin=$(CROSS)/$$triple/bin; run="$(CROSS_QEMU_$*) -L /usr/$$triple"; \
+	echo "== $$triple under $(CROSS_QEMU_$*): swap under load"; $$run $$bin/test_swap $(CROSS)/$$triple/swap $(SWAP_MODELS) 2 30; \
+	echo "== $$triple: out of memory at every allocation"; $$run $$bin/test_oom $(SWAP_MODELS)
 
 # ---- Sanitizers ---------------------------------------------------------------
 # libreclite built again from the same sources by the Makefile's own rules, with
