@@ -3,6 +3,7 @@
 #
 #   make swap-test        threads serve requests while models are swapped (corrupt ones refused)
 #   make oom-test         each allocation of open / session create / slot / refresh fails in turn
+#                         (OOM_MODELS="..." adds models to open, e.g. the students of make demo)
 #   make reliability-cross-aarch64 (or -armv7)  both of them on the ARM board under qemu-user
 #   make fuzz             both libFuzzer targets, FUZZ_SECONDS between them
 #   make sanitizer-test   the C tests against libreclite built with ASan+UBSan, and with TSan
@@ -17,10 +18,18 @@ REL := $(BUILD)/reliability
 # Two models that answer every request differently (A: 200 items, B: 300 items and a larger arena).
 SWAP_MODELS := $(REL)/models/a.rlm $(REL)/models/b.rlm
 
-$(SWAP_MODELS) &: tool
+# The out-of-memory loop also opens the other item encodings (their loaders allocate differently),
+# and OOM_MODELS when given (e.g. the students of `make demo`: make oom-test OOM_MODELS="$(ls out/demo/*.rlm)").
+ENCODING_MODELS := $(REL)/models/float16.rlm $(REL)/models/int8.rlm $(REL)/models/int4.rlm
+OOM_MODELS ?=
+
+$(SWAP_MODELS) $(ENCODING_MODELS) &: tool
 	@mkdir -p $(REL)/models
 	$(BIN)/reclite sample-model $(REL)/models/a.rlm --users 50 --items 200 --seed 1 > /dev/null
 	$(BIN)/reclite sample-model $(REL)/models/b.rlm --users 50 --items 300 --dimension 32 --seed 2 > /dev/null
+	@for encoding in float16 int8 int4; do \
+	  $(BIN)/reclite sample-model $(REL)/models/$$encoding.rlm --users 20 --items 100 --item-encoding $$encoding --seed 4 \
+	    > /dev/null || exit 1; done
 
 $(BIN)/test_swap $(BIN)/test_oom: $(BIN)/test_%: Tests/C/test_%.c Tests/C/check.h include/reclite.h $(LIB)/libreclite.so
 	@mkdir -p $(@D)
@@ -30,17 +39,17 @@ $(BIN)/test_swap $(BIN)/test_oom: $(BIN)/test_%: Tests/C/test_%.c Tests/C/check.
 swap-test: $(BIN)/test_swap $(SWAP_MODELS)
 	$(BIN)/test_swap $(REL)/swap $(SWAP_MODELS) 4 140
 
-oom-test: $(BIN)/test_oom $(SWAP_MODELS)
-	$(BIN)/test_oom $(SWAP_MODELS)
+oom-test: $(BIN)/test_oom $(SWAP_MODELS) $(ENCODING_MODELS)
+	$(BIN)/test_oom $(SWAP_MODELS) $(ENCODING_MODELS) $(OOM_MODELS)
 
 # The same two on the ARM boards under qemu-user (mk/cross.mk builds their libraries): the
 # swap with 2 threads and 30 swaps, out of memory at every allocation in full.
-reliability-cross-%: test-cross-% $(SWAP_MODELS)
+reliability-cross-%: test-cross-% $(SWAP_MODELS) $(ENCODING_MODELS)
 	@$(MAKE) --no-print-directory $(CROSS)/$(CROSS_TRIPLE_$*)/bin/test_swap $(CROSS)/$(CROSS_TRIPLE_$*)/bin/test_oom \
 	  $(call cross_vars,$*)
 	@set -e; triple=$(CROSS_TRIPLE_$*); bin=$(CROSS)/$$triple/bin; run="$(CROSS_QEMU_$*) -L /usr/$$triple"; \
 	echo "== $$triple under $(CROSS_QEMU_$*): swap under load"; $$run $$bin/test_swap $(CROSS)/$$triple/swap $(SWAP_MODELS) 2 30; \
-	echo "== $$triple: out of memory at every allocation"; $$run $$bin/test_oom $(SWAP_MODELS)
+	echo "== $$triple: out of memory at every allocation"; $$run $$bin/test_oom $(SWAP_MODELS) $(ENCODING_MODELS)
 
 # ---- Sanitizers ---------------------------------------------------------------
 # libreclite built again from the same sources by the Makefile's own rules, with

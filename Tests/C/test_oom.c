@@ -17,7 +17,10 @@
  * Publishing, reading a slot, refreshing without a change and requests must
  * allocate nothing at all.
  *
- * usage: test_oom MODEL_A MODEL_B   (MODEL_B needs a larger arena than MODEL_A)
+ * Further models (other encodings and graphs: their loaders allocate
+ * differently) go through the calls that open a model and create a session.
+ *
+ * usage: test_oom MODEL_A MODEL_B [MODEL...]   (MODEL_B needs a larger arena than MODEL_A)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -133,10 +136,10 @@ static void disarm(void) { armed = 0; }
 
 /* ---- The calls under test ---------------------------------------------- */
 
-static const char *path_a, *path_b;
+static const char *path_a, *path_b; /* A: the model the calls open; B: the one a slot moves to */
 static void *bytes_a;   /* model A's file, 64-byte aligned (for borrowing) */
 static size_t length_a;
-static void *arena;     /* a caller arena that fits both models */
+static void *arena;     /* a caller arena that fits A and B */
 static size_t arena_length;
 
 /* The objects a call works on, made before it with memory available. */
@@ -230,6 +233,8 @@ static void close_all(struct fixture *f) {
 
 static void nothing(struct fixture *f) { (void)f; }
 
+/* The first OPEN_AND_SESSION operations need model A alone; the rest use slots and model B. */
+enum { OPEN_AND_SESSION = 5 };
 static const struct operation operations[] = {
     {"reclite_model_open", nothing, call_open, no_check, close_all},
     {"reclite_model_open_buffer (copy)", nothing, call_open_copy, no_check, close_all},
@@ -347,30 +352,35 @@ static void *read_aligned(const char *path, size_t *length) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: %s MODEL_A MODEL_B\n", argv[0]);
+  if (argc < 3) {
+    fprintf(stderr, "usage: %s MODEL_A MODEL_B [MODEL...]\n", argv[0]);
     return 2;
   }
-  path_a = argv[1];
-  path_b = argv[2];
   printf("out of memory at every allocation:\n"); /* stdout's buffer exists before anything is counted */
-  bytes_a = read_aligned(path_a, &length_a);
-  reclite_model *a = NULL, *b = NULL;
-  if (bytes_a == NULL || reclite_model_open(path_a, &a) != RECLITE_OK || reclite_model_open(path_b, &b) != RECLITE_OK) {
-    fprintf(stderr, "cannot read the models: %s\n", reclite_last_error());
-    return 2;
+  path_b = argv[2];
+  for (int m = 1; m < argc; m++) {
+    if (m == 2) continue; /* B is the model slots move to, with A */
+    /* Model A's file in memory, and a caller arena that fits it and B. */
+    path_a = argv[m];
+    bytes_a = read_aligned(path_a, &length_a);
+    reclite_model *a = NULL, *b = NULL;
+    if (bytes_a == NULL || reclite_model_open(path_a, &a) != RECLITE_OK || reclite_model_open(path_b, &b) != RECLITE_OK) {
+      fprintf(stderr, "cannot read the models: %s\n", reclite_last_error());
+      return 2;
+    }
+    size_t sa = reclite_model_arena_size(a), sb = reclite_model_arena_size(b);
+    if (m == 1) CHECK(sb > sa);
+    arena_length = sa > sb ? sa : sb;
+    arena = malloc(arena_length);
+    reclite_model_close(a);
+    reclite_model_close(b);
+
+    size_t count = m == 1 ? sizeof operations / sizeof operations[0] : OPEN_AND_SESSION;
+    if (m > 1) printf("%s:\n", path_a);
+    for (size_t i = 0; i < count; i++) test_operation(&operations[i]);
+    if (m == 1) test_allocation_free_calls();
+    free(arena);
+    free(bytes_a);
   }
-  size_t sa = reclite_model_arena_size(a), sb = reclite_model_arena_size(b);
-  CHECK(sb > sa);
-  arena_length = sb;
-  arena = malloc(arena_length);
-  reclite_model_close(a);
-  reclite_model_close(b);
-
-  for (size_t i = 0; i < sizeof operations / sizeof operations[0]; i++) test_operation(&operations[i]);
-  test_allocation_free_calls();
-
-  free(arena);
-  free(bytes_a);
   return check_summary("test_oom");
 }
