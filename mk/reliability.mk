@@ -117,12 +117,15 @@ tsan-test: $(TSAN)/bin/test_capi $(TSAN)/bin/test_swap $(BUILD)/sample.rlm $(SWA
 
 sanitizer-test: asan-test tsan-test
 
-# The Swift runtime tests (runtime, C API, loader rejections, slots) with AddressSanitizer, in
-# a scratch path of their own so the normal build stays uninstrumented; Package.swift keeps
-# only the runtime's targets when RECLITE_RUNTIME_TESTS_ONLY is set.
+# The Swift runtime tests (runtime, C API, loader rejections, slots, the C++ reader's round
+# trip) with AddressSanitizer in the Swift code and the C++ shim alike (SwiftPM's --sanitize
+# instruments C-family targets too), in a scratch path of their own so the normal build stays
+# uninstrumented; Package.swift keeps only the runtime's targets when RECLITE_RUNTIME_TESTS_ONLY is set.
+SWIFT_ASAN := RECLITE_RUNTIME_TESTS_ONLY=1 $(SWIFT)
+SWIFT_ASAN_FLAGS := --scratch-path .build-asan --sanitize=address
 swift-asan-test:
-	RECLITE_RUNTIME_TESTS_ONLY=1 $(SWIFT) build --build-tests --scratch-path .build-asan -Xswiftc -sanitize=address
-	RECLITE_RUNTIME_TESTS_ONLY=1 $(SWIFT) test --skip-build --scratch-path .build-asan --disable-xctest
+	$(SWIFT_ASAN) build --build-tests $(SWIFT_ASAN_FLAGS)
+	$(SWIFT_ASAN) test --skip-build $(SWIFT_ASAN_FLAGS) --disable-xctest
 
 # ---- Fuzzing ------------------------------------------------------------------
 # Two libFuzzer targets with AddressSanitizer, built against the runtime (and C
