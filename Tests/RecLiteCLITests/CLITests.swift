@@ -27,9 +27,14 @@ struct CLIError: Error, CustomStringConvertible {
 }
 
 func reclite(_ arguments: [String]) throws -> Run {
+  try run([try reclitePath().path] + arguments)
+}
+
+/// Runs `command` (an executable's path, then its arguments) and collects its output.
+func run(_ command: [String]) throws -> Run {
   let process = Process()
-  process.executableURL = try reclitePath()
-  process.arguments = arguments
+  process.executableURL = URL(fileURLWithPath: command[0])
+  process.arguments = Array(command.dropFirst())
   let out = Pipe()
   let err = Pipe()
   process.standardOutput = out
