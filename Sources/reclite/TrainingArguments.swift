@@ -50,7 +50,7 @@ struct ModelArguments: ParsableArguments {
   var encoding: ExportEncoding = .f32
 
   @Option(help: ArgumentHelp(
-    "DeepFM only: precompute the item side of the first layer and the FM term for every item (always: fastest per candidate, a larger file; never: smallest file; auto: when the tables stay under 3× the item embeddings).",
+    "DeepFM only: precompute the item side of the first layer and the FM term for every item (always: fastest per candidate, a larger file; never: smallest file; auto: unless the tables would pass 64 MiB).",
     valueName: "when"))
   var precompute: ExportOptions.ItemPrecompute = .auto
 
@@ -98,7 +98,7 @@ struct ModelArguments: ParsableArguments {
     case .teacher, .student:
       let eventLog = dataset.isEventLog
       var config = model == .teacher
-        ? (eventLog ? EventLogDefaults.teacher : DeepFMConfig.teacher) : (eventLog ? EventLogDefaults.student : PipelineDefaults.student)
+        ? (eventLog ? EventLogDefaults.teacher : PipelineDefaults.teacher) : (eventLog ? EventLogDefaults.student : PipelineDefaults.student)
       if let dim { config.dim = dim }
       if let hiddenWidths { config.hidden = hiddenWidths }
       return .deepFM(DeepFM(config: config, userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, requests: dataset.requests, seed: seed))
