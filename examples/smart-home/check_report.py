@@ -3,17 +3,21 @@
 
     check_report.py REPORT_JSON
 
-The context-aware distilled DeepFM student must rank the held-out events better than the same
-student without context and better than global popularity: test NDCG@3, paired over households,
-with the 95% bootstrap interval above 0. (Beating popular-in-context and user-habit, and the
-two-tower student, take the default home's size; its figures are in examples/smart-home/README.md.)
+Both context-aware distilled students (DeepFM and the two-tower the hub runs) must rank the
+held-out events better than the same student without context and better than global popularity:
+test NDCG@3, paired over households, with the 95% bootstrap interval above 0. (Beating
+popular-in-context and user-habit takes the default home's size; its figures are in
+examples/smart-home/README.md.)
 Prints the test NDCG@3 of every model. Exits 1 naming a comparison that fails.
 """
 
 import json
 import sys
 
-REQUIRED = ["student-distilled vs student-distilled-no-context", "student-distilled vs popularity"]
+REQUIRED = [
+    "student-distilled vs student-distilled-no-context", "student-distilled vs popularity",
+    "two-tower-distilled vs two-tower-distilled-no-context", "two-tower-distilled vs popularity",
+]
 
 
 def main():
