@@ -53,6 +53,10 @@ public struct ModelGraph: @unchecked Sendable {
   /// Bytes the planned activations span.
   public var plannedBytes: Int = 0
 
+  /// What the loader derived from the file and keeps beside it (widened index vectors, the
+  /// rank tables of mixed-precision tables); shared by every copy of the graph.
+  let derived = DerivedMemory()
+
   public init() {}
 
   /// The tensor indices an op reads.

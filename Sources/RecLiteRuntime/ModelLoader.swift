@@ -31,6 +31,7 @@ public struct ModelLoader {
     try loader.verifyStructure(checksum: verifyChecksum)
     try loader.readHeader()
     try loader.readTensors()
+    try loader.widenIndexVectors()
     try loader.checkTensorReferences()
     try loader.readFeatures()
     try loader.readOps()

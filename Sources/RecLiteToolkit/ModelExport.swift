@@ -9,7 +9,8 @@ import RecLiteWriter
 public enum ModelExport {
   /// Provenance every export records: model name, seed, split and parameter count.
   public static func context(
-    for model: TrainedModel, name: String, seed: UInt64, dataset: Dataset, split: Split, provenance: [String: String]
+    for model: TrainedModel, name: String, seed: UInt64, dataset: Dataset, split: Split, provenance: [String: String],
+    sharedItems: ItemRowSharing? = nil
   ) -> ExportContext {
     var counts = [Int](repeating: 0, count: dataset.itemCount)
     for item in split.train.items { counts[Int(item)] += 1 }
@@ -18,15 +19,19 @@ public enum ModelExport {
     metadata["seed"] = "\(seed)"
     metadata["split"] = "per-user temporal: train \(split.train.count), validation \(split.validation.count), test \(split.test.count)"
     metadata["parameters"] = "\(model.parameterCount)"
-    return ExportContext(dataset: dataset, trainItemCounts: counts, metadata: metadata)
+    if let sharedItems {
+      metadata["compression.shared_items"] =
+        "\(sharedItems.sharedCount) items with fewer than \(sharedItems.minCount) training interactions share the OOV item's row"
+    }
+    return ExportContext(dataset: dataset, trainItemCounts: counts, metadata: metadata, sharedItems: sharedItems)
   }
 
   /// The builder for a trained model in the given encoding.
-  public static func builder(_ model: TrainedModel, context: ExportContext, options: ExportOptions) -> ModelBuilder {
+  public static func builder(_ model: TrainedModel, context: ExportContext, options: ExportOptions) throws -> ModelBuilder {
     let builder: ModelBuilder
     switch model {
-    case .deepFM(let m): builder = DeepFMExport.builder(m, context: context, options: options)
-    case .twoTower(let m): builder = TwoTowerExport.builder(m, context: context, options: options)
+    case .deepFM(let m): builder = try DeepFMExport.builder(m, context: context, options: options)
+    case .twoTower(let m): builder = try TwoTowerExport.builder(m, context: context, options: options)
     }
     builder.metadata("export.encoding", options.label)
     return builder

@@ -58,7 +58,7 @@ public final class RuntimeDeployment: ModelDeployment {
 
     var primary: (any Scorer)? = nil
     for options in [ExportOptions.exact] + (compressed[name] ?? []) {
-      let builder = ModelExport.builder(model, context: context, options: options)
+      let builder = try ModelExport.builder(model, context: context, options: options)
       let file = directory.appendingPathComponent(Self.fileName(name, seed: seed, options: options))
       let (bytes, scorer) = try ModelExport.write(builder, options: options, to: file, dataset: dataset)
       let latency = try RecommendLatency.measure(scorer.model, users: timedUsers, exclude: exclusions, budgetSeconds: 3)

@@ -154,7 +154,7 @@ extension ModelBuilder {
     let bufferVector = fb.createVector(pairs: buffers.indices.map { (bufferOffsets[$0], UInt64(buffers[$0].count)) })
 
     fb.startTable()
-    fb.add(FieldSlot.Model.formatVersion, formatVersion)
+    fb.add(FieldSlot.Model.formatVersion, writtenFormatVersion)
     let checksumFromEnd = fb.add(FieldSlot.Model.checksum, UInt32(0))
     fb.add(FieldSlot.Model.description, offset: descriptionString)
     fb.add(FieldSlot.Model.buffers, offset: bufferVector)
@@ -214,6 +214,10 @@ extension ModelBuilder {
     if let quantization { fb.add(FieldSlot.Tensor.quantization, offset: quantization) }
     if let sparsity { fb.add(FieldSlot.Tensor.sparsity, offset: sparsity) }
     fb.add(FieldSlot.Tensor.rowRemap, Int32(tensor.rowRemap))
+    if tensor.splitTable >= 0 {
+      fb.add(FieldSlot.Tensor.splitTable, Int32(tensor.splitTable))
+      fb.add(FieldSlot.Tensor.rowSplit, Int32(tensor.rowSplit))
+    }
     return fb.endTable()
   }
 }

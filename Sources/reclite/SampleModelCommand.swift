@@ -44,7 +44,7 @@ struct SampleModelCommand: ParsableCommand {
   }
 
   func run() throws {
-    let builder = SampleModel(users: users, items: items, dimension: dimension, seed: seed, itemEncoding: itemEncoding).builder()
+    let builder = try SampleModel(users: users, items: items, dimension: dimension, seed: seed, itemEncoding: itemEncoding).builder()
     let url = URL(fileURLWithPath: output)
     try builder.write(to: url)
     let bytes = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0

@@ -156,7 +156,7 @@ func trainExportAndReport(
   let context = ModelExport.context(for: trained, name: name, seed: arguments.seed, dataset: dataset, split: split, provenance: metadata)
   var exportOptions = arguments.encoding.options
   exportOptions.precompute = arguments.precompute
-  let builder = ModelExport.builder(trained, context: context, options: exportOptions)
+  let builder = try ModelExport.builder(trained, context: context, options: exportOptions)
   let url = URL(fileURLWithPath: arguments.out)
   let (bytes, scorer) = try ModelExport.write(builder, options: exportOptions, to: url, dataset: dataset)
   let result = evaluate(scorer, split: split, on: .test, options: EvaluationOptions(seed: arguments.seed))

@@ -9,28 +9,35 @@ final class ExecutionPlan {
 
   /// Per op: the packed weights of a DENSE op with dense (not CSR) weights, else nil.
   let dense: [PackedDense?]
+  /// Per op: the packed weights of a DENSE op with CSR weights (SparseKernels), else nil.
+  let sparse: [PackedSparse?]
   /// Per tensor: the lookup op whose output it is when that lookup is read in place (a float32
   /// table without a row remap: its rows are the output's rows, so nothing is copied), else -1.
   let inPlaceLookup: [Int]
 
   init(_ graph: ModelGraph) throws(RecLiteError) {
     var dense: [PackedDense?] = []
+    var sparse: [PackedSparse?] = []
     dense.reserveCapacity(graph.ops.count)
+    sparse.reserveCapacity(graph.ops.count)
     for op in graph.ops {
-      guard op.code == .dense else {
-        dense.append(nil)
-        continue
-      }
+      dense.append(nil)
+      sparse.append(nil)
+      guard op.code == .dense else { continue }
       let weight = graph.tensors[graph.input(op, 1)]
       let biasIndex = op.inputCount == 3 ? graph.input(op, 2) : -1
-      guard !weight.isSparse, let view = WeightView(weight, rowOffsets: nil, columns: nil) else {
-        dense.append(nil)
-        continue
-      }
       let bias = biasIndex >= 0 ? graph.tensors[biasIndex].data?.assumingMemoryBound(to: Float.self) : nil
-      dense.append(try PackedDense(view, bias: bias))
+      if weight.isSparse {
+        guard let view = WeightView(
+          weight, rowOffsets: graph.tensors[weight.sparseRowOffsets], columns: graph.tensors[weight.sparseColumnIndices])
+        else { continue }
+        sparse[sparse.count - 1] = try PackedSparse(view, bias: bias)
+      } else if let view = WeightView(weight, rowOffsets: nil, columns: nil) {
+        dense[dense.count - 1] = try PackedDense(view, bias: bias)
+      }
     }
     self.dense = dense
+    self.sparse = sparse
     if graph.rankOutput >= 0, let linear = LinearScore.match(graph.rankOutput, in: graph) {
       catalog = try PackedCatalog(linear, graph: graph, dense: dense)
     } else {
@@ -40,7 +47,10 @@ final class ExecutionPlan {
     catalogScratchOffset = MemoryPlanner.alignUp((catalog?.width ?? 0) * 4)
     itemRowsOffset = catalogScratchOffset + MemoryPlanner.alignUp(catalog?.scratchBytes ?? 0)
     featureRowsOffset = itemRowsOffset + MemoryPlanner.alignUp(graph.maxBatch * 4)
-    scratchBytes = featureRowsOffset + MemoryPlanner.alignUp(graph.features.count * 4)
+    sparseScratchOffset = featureRowsOffset + MemoryPlanner.alignUp(graph.features.count * 4)
+    var sparseScratch = 0
+    for layer in sparse { sparseScratch = max(sparseScratch, layer?.scratchFloats ?? 0) }
+    scratchBytes = sparseScratchOffset + MemoryPlanner.alignUp(sparseScratch * 4)
     var indexes: [ValueIndex?] = []
     for feature in graph.features { indexes.append(try ValueIndex(feature)) }
     self.indexes = indexes
@@ -56,7 +66,7 @@ final class ExecutionPlan {
     var producers = [Int](repeating: -1, count: graph.tensors.count)
     for (index, op) in graph.ops.enumerated() where op.code == .embeddingLookup && op.activation == .none {
       let table = graph.tensors[graph.input(op, 0)]
-      guard table.type == .float32, table.quantization.kind == .none, table.rowRemap < 0,
+      guard table.type == .float32, table.quantization.kind == .none, table.rowRemap < 0, table.splitTable < 0,
         op.output != graph.scoreOutput, op.output != graph.rankOutput
       else { continue }
       producers[op.output] = index
@@ -82,6 +92,7 @@ final class ExecutionPlan {
   var byteCount: Int {
     var total = catalog?.byteCount ?? 0
     for layer in dense { total += layer?.byteCount ?? 0 }
+    for layer in sparse { total += layer?.byteCount ?? 0 }
     return total
   }
 
@@ -93,6 +104,8 @@ final class ExecutionPlan {
   let catalogScratchOffset: Int
   let itemRowsOffset: Int
   let featureRowsOffset: Int
+  /// The sparse kernel's transposed block of input rows (the widest CSR layer's).
+  let sparseScratchOffset: Int
   let scratchBytes: Int
   /// Per tensor: the feature whose input it is, or -1.
   let featureOfInput: [Int]

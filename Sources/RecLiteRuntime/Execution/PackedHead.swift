@@ -17,12 +17,11 @@ final class PackedHead {
   private let widest: Int
 
   init(_ head: LinearScore.Head, graph: ModelGraph, dense: [PackedDense?]) throws(RecLiteError) {
-    let tensor = graph.tensors[head.table]
-    guard let table = TableView(tensor, remap: tensor.rowRemap >= 0 ? graph.tensors[tensor.rowRemap] : nil) else {
+    guard let table = TableView(table: head.table, in: graph) else {
       throw RecLiteError(.internalError, "a verified head table has no data")
     }
     self.table = table
-    inPlace = table.encoding == .float32 && table.remap == nil
+    inPlace = table.encoding == .float32 && table.remap == nil && table.split == nil
     request = head.request
     activation = head.activation
     var layers: [(layer: PackedDense, relu: Bool)] = []
