@@ -37,6 +37,31 @@ public enum ModelExport {
     return builder
   }
 
+  /// Users timed per model, with their training items excluded like a device would.
+  public static let latencyRequests = 200
+
+  /// The requests a latency measurement times: the first users with their training items.
+  public static func timedRequests(dataset: Dataset, split: Split) -> (users: [Int64], exclude: [[Int64]]) {
+    let rows = (0..<min(latencyRequests, dataset.userCount)).map { $0 }
+    return (
+      rows.map { dataset.userIds[$0] },
+      rows.map { u in split.train.items[split.train.offsets[u]..<split.train.offsets[u + 1]].map { dataset.itemIds[Int($0)] } }
+    )
+  }
+
+  /// The builder for `model` in `options`, with the pruned dense layers that run faster as CSR
+  /// stored as CSR (`SparseLayerChoice`, measured on `requests`) and the choice in the metadata.
+  public static func builderChoosingCSR(
+    _ model: TrainedModel, context: ExportContext, options: ExportOptions, requests: (users: [Int64], exclude: [[Int64]])
+  ) throws -> (builder: ModelBuilder, options: ExportOptions, measurements: [SparseLayerChoice.Measurement]) {
+    let (chosen, measurements) = try SparseLayerChoice.choose(options: options, users: requests.users, exclude: requests.exclude) {
+      try builder(model, context: context, options: $0)
+    }
+    let result = try builder(model, context: context, options: chosen)
+    if !measurements.isEmpty { result.metadata("compression.csr", SparseLayerChoice.metadata(measurements)) }
+    return (result, chosen, measurements)
+  }
+
   /// Serializes, writes atomically to `file`, and returns the runtime's scorer over the bytes written.
   public static func write(
     _ builder: ModelBuilder, options: ExportOptions, to file: URL, dataset: Dataset

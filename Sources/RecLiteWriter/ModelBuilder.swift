@@ -69,7 +69,7 @@ public final class ModelBuilder {
   var buffers: [[UInt8]] = [[]]  // buffer 0 is the empty buffer
   /// Buffer index of each distinct content: constants with equal bytes share one buffer, so
   /// nothing is stored twice.
-  private var bufferIndex: [[UInt8]: Int] = [:]
+  var bufferIndex: [[UInt8]: Int] = [:]
   var ops: [Op] = []
   var features: [Feature] = []
   var signatures: [(name: String, output: Int)] = []
@@ -94,16 +94,29 @@ public final class ModelBuilder {
   public func constant(
     _ name: String, type: ElementType, shape: [Int], bytes: [UInt8], quantization: QuantizationSpec = .none
   ) -> TensorRef {
-    let buffer: Int
-    if let existing = bufferIndex[bytes] {
-      buffer = existing
-    } else {
-      buffers.append(bytes)
-      buffer = buffers.count - 1
-      bufferIndex[bytes] = buffer
-    }
-    tensors.append(Tensor(name: name, type: type, shape: shape.map(Int64.init), buffer: buffer, quantization: quantization))
+    tensors.append(
+      Tensor(name: name, type: type, shape: shape.map(Int64.init), buffer: buffer(holding: bytes), quantization: quantization))
     return TensorRef(index: tensors.count - 1)
+  }
+
+  /// The buffer index of `bytes`: an existing buffer with the same bytes, or a new one.
+  func buffer(holding bytes: [UInt8]) -> Int {
+    if let existing = bufferIndex[bytes] { return existing }
+    buffers.append(bytes)
+    bufferIndex[bytes] = buffers.count - 1
+    return buffers.count - 1
+  }
+
+  /// Replaces the stored values of constant `t` (its name, row remap and users kept): type,
+  /// shape, bytes and quantization; sparsity and split part cleared.
+  func restore(_ t: Int, type: ElementType, shape: [Int], bytes: [UInt8], quantization: QuantizationSpec = .none) {
+    tensors[t].type = type
+    tensors[t].shape = shape.map(Int64.init)
+    tensors[t].buffer = buffer(holding: bytes)
+    tensors[t].quantization = quantization
+    tensors[t].sparsity = nil
+    tensors[t].splitTable = -1
+    tensors[t].rowSplit = -1
   }
 
   public func constant(_ name: String, floats: [Float], shape: [Int]) -> TensorRef {

@@ -29,6 +29,15 @@ public enum TableStorage: Equatable, Sendable {
 extension ModelBuilder {
   /// A [rows, width] table (row-major values) stored as `storage`.
   public func table(_ name: String, _ values: [Float], rows: Int, width: Int, storage: TableStorage) throws -> TensorRef {
+    let table = constant(name, floats: [], shape: [0, width])
+    try storeTable(table.index, values, rows: rows, width: width, storage: storage)
+    return table
+  }
+
+  /// Stores `values`, a [rows, width] table (row-major), in constant `t` as `storage`; its name
+  /// and row remap stay.
+  public func storeTable(_ t: Int, _ values: [Float], rows: Int, width: Int, storage: TableStorage) throws {
+    let name = tensors[t].name
     guard values.count == rows * width else {
       throw ModelWriterError("\(name): \(values.count) values for [\(rows), \(width)]")
     }
@@ -38,31 +47,37 @@ extension ModelBuilder {
       if let i = values.firstIndex(where: { !$0.isFinite }) {
         throw ModelWriterError("\(name): value \(i) is \(values[i]), not a finite number")
       }
-      return constant(name, floats: values, shape: shape)
+      restore(t, type: .float32, shape: shape, bytes: Encoding.bytes(values))
     case .float16:
-      return constant(name, type: .float16, shape: shape, bytes: try Quantize.float16(values, name: name))
+      restore(t, type: .float16, shape: shape, bytes: try Quantize.float16(values, name: name))
     case .rowWise(let bits):
-      return constant(
-        name, type: bits == 8 ? .uint8 : .uint4, shape: shape,
+      restore(
+        t, type: bits == 8 ? .uint8 : .uint4, shape: shape,
         bytes: try Quantize.rowWise(values, rows: rows, width: width, bits: bits, name: name), quantization: .rowWise)
     case .mixed(let int8Rows):
       guard int8Rows.count == rows else { throw ModelWriterError("\(name): \(int8Rows.count) row flags for \(rows) rows") }
       let wide = int8Rows.indices.filter { int8Rows[$0] }
       let narrow = int8Rows.indices.filter { !int8Rows[$0] }
-      if narrow.isEmpty || wide.isEmpty {
-        return try table(name, values, rows: rows, width: width, storage: .rowWise(bits: narrow.isEmpty ? 8 : 4))
-      }
       func picked(_ rows: [Int]) -> [Float] { rows.flatMap { values[($0 * width)..<(($0 + 1) * width)] } }
-      let main = try table(name, picked(wide), rows: wide.count, width: width, storage: .rowWise(bits: 8))
-      let part = try table(name + ".int4_rows", picked(narrow), rows: narrow.count, width: width, storage: .rowWise(bits: 4))
-      setSplit(main, part: part, inPart: int8Rows.map { !$0 })
-      return main
+      try storeTable(t, picked(wide), rows: wide.count, width: width, storage: .rowWise(bits: 8))
+      if !narrow.isEmpty {
+        let part = try table(name + ".int4_rows", picked(narrow), rows: narrow.count, width: width, storage: .rowWise(bits: 4))
+        setSplit(TensorRef(index: t), part: part, inPart: int8Rows.map { !$0 })
+      }
     }
   }
 
   /// A dense layer's weight [outputs, inputs]: float32 or per-output-channel symmetric int8,
   /// dense or in CSR form (only the nonzeros, with their columns).
   public func weight(_ name: String, _ values: [Float], outputs: Int, inputs: Int, int8: Bool, csr: Bool) throws -> TensorRef {
+    let weight = constant(name, floats: [], shape: [0, inputs])
+    try storeWeight(weight.index, values, outputs: outputs, inputs: inputs, int8: int8, csr: csr)
+    return weight
+  }
+
+  /// Stores a dense layer's weight [outputs, inputs] in constant `t` (see `weight`).
+  public func storeWeight(_ t: Int, _ values: [Float], outputs: Int, inputs: Int, int8: Bool, csr: Bool) throws {
+    let name = tensors[t].name
     guard values.count == outputs * inputs else {
       throw ModelWriterError("\(name): \(values.count) values for [\(outputs), \(inputs)]")
     }
@@ -77,16 +92,14 @@ extension ModelBuilder {
       throw ModelWriterError("\(name): weight \(i) is \(values[i]), not a finite number")
     }
     guard csr else {
-      return int8
-        ? constant(name, type: .int8, shape: shape, bytes: codes, quantization: quantization)
-        : constant(name, floats: values, shape: shape)
+      restore(t, type: int8 ? .int8 : .float32, shape: shape, bytes: int8 ? codes : Encoding.bytes(values), quantization: quantization)
+      return
     }
     let sparse = Quantize.csr(values, rows: outputs, columns: inputs)
     let kept = (0..<(outputs * inputs)).filter { values[$0] != 0 }
-    let weight = int8
-      ? constant(name, type: .int8, shape: shape, bytes: kept.map { codes[$0] }, quantization: quantization)
-      : constant(name, type: .float32, shape: shape, bytes: Encoding.bytes(sparse.values))
-    makeSparse(weight, rowOffsets: sparse.rowOffsets, columns: sparse.columns)
-    return weight
+    restore(
+      t, type: int8 ? .int8 : .float32, shape: shape, bytes: int8 ? kept.map { codes[$0] } : Encoding.bytes(sparse.values),
+      quantization: quantization)
+    makeSparse(TensorRef(index: t), rowOffsets: sparse.rowOffsets, columns: sparse.columns)
   }
 }

@@ -35,7 +35,7 @@ struct SampleModelCommand: ParsableCommand {
   @Option(help: "Seed for the random weights.")
   var seed: UInt64 = 1
 
-  @Option(help: "Item table encoding: float32, float16, int8 or int4 (row-wise).")
+  @Option(help: "Item table encoding: float32, float16, int8 or int4 (row-wise), or mixed (the first fifth of the rows int8, the rest int4).")
   var itemEncoding: SampleModel.TableEncoding = .float32
 
   func validate() throws {
