@@ -122,8 +122,12 @@ $(BIN)/test_capi: Tests/C/test_capi.c include/reclite.h $(LIB)/libreclite.so
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $< -L$(LIB) -lreclite -Wl,-rpath,$(abspath $(LIB)) -lpthread -o $@
 
+# The C API test, then again under valgrind: every failure path it provokes (corrupt files,
+# small arenas, bad arguments) must release what it allocated.
 c-test: $(BIN)/test_capi $(BUILD)/sample.rlm
 	$(BIN)/test_capi $(BUILD)/sample.rlm
+	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	  $(BIN)/test_capi $(BUILD)/sample.rlm > /dev/null && echo "test_capi under valgrind: no invalid access, no leak"
 
 # The shared library must export exactly the functions reclite.h declares.
 check-exports: $(LIB)/libreclite.so

@@ -4,10 +4,11 @@
 import CRecLiteFormat
 
 public final class Model {
-  /// How the bytes were obtained, and so how they are released.
+  /// What keeps the bytes alive: the mapping of a file, the model's own copy, or nothing when
+  /// the caller lends them.
   enum Storage {
-    case mapped
-    case owned(UnsafeMutableRawPointer)
+    case mapped(MappedFile)
+    case owned(AlignedMemory)
     case borrowed
   }
 
@@ -16,12 +17,15 @@ public final class Model {
   let plan: ExecutionPlan
   public let bytes: UnsafePointer<UInt8>
   public let length: Int
+  /// Released with the model (see OwnedMemory.swift for why Model has no deinit).
   let storage: Storage
 
-  /// Prepares the execution plan of a verified graph; on failure the caller releases the bytes.
-  init(graph: ModelGraph, bytes: UnsafePointer<UInt8>, length: Int, storage: Storage) throws(RecLiteError) {
+  /// Verifies `length` bytes at `bytes` (kept alive by `storage`) and prepares the execution plan.
+  /// A convenience init: everything that can fail runs before the object exists (see
+  /// OwnedMemory.swift).
+  private convenience init(bytes: UnsafePointer<UInt8>, length: Int, storage: Storage, verifyChecksum: Bool) throws(RecLiteError) {
+    var graph = try ModelLoader.load(bytes: bytes, length: length, verifyChecksum: verifyChecksum)
     let plan = try ExecutionPlan(graph)
-    var graph = graph
     graph.scratchBytes = plan.scratchBytes
     guard let arena = ModelGraph.arenaBytes(plannedBytes: graph.plannedBytes, items: graph.catalogSize, scratch: plan.scratchBytes)
     else {
@@ -29,6 +33,10 @@ public final class Model {
         .badModel, "the arena (\(graph.plannedBytes) bytes of activations, \(plan.scratchBytes) of scratch) exceeds the largest this library can address (\(MemoryPlanner.maxArenaBytes) bytes)")
     }
     graph.arenaBytes = arena
+    self.init(graph: graph, plan: plan, bytes: bytes, length: length, storage: storage)
+  }
+
+  private init(graph: ModelGraph, plan: ExecutionPlan, bytes: UnsafePointer<UInt8>, length: Int, storage: Storage) {
     self.graph = graph
     self.plan = plan
     self.bytes = bytes
@@ -36,60 +44,31 @@ public final class Model {
     self.storage = storage
   }
 
-  deinit {
-    switch storage {
-    case .mapped: rlf_unmap_file(bytes, length)
-    case .owned(let memory): rlf_aligned_free(memory)
-    case .borrowed: break
-    }
-  }
-
   /// Maps and verifies a model file.
   public static func open(path: UnsafePointer<CChar>) throws(RecLiteError) -> Model {
-    var data: UnsafePointer<UInt8>? = nil
-    var length = 0
-    let error = rlf_map_file(path, &data, &length)
-    guard error == 0, let data else {
-      let reason = StringRef(cString: rlf_errno_text(error))
-      throw RecLiteError(.io, "cannot open \(StringRef(cString: path)): \(reason)")
-    }
-    do {
-      let graph = try ModelLoader.load(bytes: data, length: length)
-      return try Model(graph: graph, bytes: data, length: length, storage: .mapped)
-    } catch {
-      rlf_unmap_file(data, length)
-      throw error
-    }
+    let file = try MappedFile.map(path)
+    return try Model(bytes: file.bytes, length: file.length, storage: .mapped(file), verifyChecksum: true)
   }
 
   /// Verifies a model in memory, borrowing the bytes or copying them.
   public static func open(
     buffer: UnsafeRawPointer, length: Int, copy: Bool, verifyChecksum: Bool
   ) throws(RecLiteError) -> Model {
-    var bytes = buffer.assumingMemoryBound(to: UInt8.self)
-    var storage = Storage.borrowed
-    if copy {
-      guard let memory = rlf_aligned_alloc(length, MemoryPlanner.alignment) else {
-        throw RecLiteError(.noMemory, "cannot allocate \(length) bytes for a copy of the model")
-      }
-      memory.copyMemory(from: buffer, byteCount: length)
-      bytes = UnsafePointer(memory.assumingMemoryBound(to: UInt8.self))
-      storage = .owned(memory)
-    } else {
+    guard copy else {
       let misalignment = Int(bitPattern: buffer) % MemoryPlanner.alignment
       guard misalignment == 0 else {
         throw RecLiteError(
           .invalidArgument,
           "a borrowed model buffer must be 64-byte aligned (address % 64 = \(misalignment)); pass RECLITE_OPEN_COPY")
       }
+      return try Model(
+        bytes: buffer.assumingMemoryBound(to: UInt8.self), length: length, storage: .borrowed, verifyChecksum: verifyChecksum)
     }
-    do {
-      let graph = try ModelLoader.load(bytes: bytes, length: length, verifyChecksum: verifyChecksum)
-      return try Model(graph: graph, bytes: bytes, length: length, storage: storage)
-    } catch {
-      if case .owned(let memory) = storage { rlf_aligned_free(memory) }
-      throw error
-    }
+    let memory = try AlignedMemory.allocate(length, for: "a copy of the model")
+    memory.pointer.copyMemory(from: buffer, byteCount: length)
+    return try Model(
+      bytes: UnsafePointer(memory.pointer.assumingMemoryBound(to: UInt8.self)), length: length, storage: .owned(memory),
+      verifyChecksum: verifyChecksum)
   }
 
   /// Bytes a session arena needs (see `ModelGraph.arenaBytes`).

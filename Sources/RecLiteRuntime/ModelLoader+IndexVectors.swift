@@ -4,25 +4,22 @@
 // downstream reads the INT32 (vocabularies: INT64) values format 1 stores: the file is smaller,
 // the inference path unchanged.
 
-import CRecLiteFormat
-
 /// Memory the loader allocates for values it derives from a file, freed with the last copy of
 /// the graph that refers to it. Written only while the model is loaded, read-only afterwards.
 final class DerivedMemory {
-  private var blocks: [UnsafeMutableRawPointer] = []
+  private var blocks: [AlignedMemory] = []
 
-  /// `count` uninitialized values of `T`, 64-byte aligned; `owner` names them in the error.
+  /// `count` zeroed values of `T`, 64-byte aligned; `owner` names them in the error.
   func allocate<T>(_ count: Int, of _: T.Type, for owner: Message) throws(RecLiteError) -> UnsafeMutablePointer<T> {
     let bytes = max(count, 1) * MemoryLayout<T>.stride
-    guard let memory = rlf_aligned_alloc(bytes, MemoryPlanner.alignment) else {
+    let memory: AlignedMemory
+    do {
+      memory = try AlignedMemory.allocate(bytes, for: "derived values")
+    } catch {
       throw RecLiteError(.noMemory, "cannot allocate \(bytes) bytes for \(owner)")
     }
     blocks.append(memory)
-    return memory.bindMemory(to: T.self, capacity: max(count, 1))
-  }
-
-  deinit {
-    for block in blocks { rlf_aligned_free(block) }
+    return memory.pointer.bindMemory(to: T.self, capacity: max(count, 1))
   }
 }
 

@@ -37,8 +37,10 @@ public final class Session {
   public let model: Model
   let graph: ModelGraph
   let executor: Executor
-  /// The arena when the session allocated it.
-  let ownedArena: UnsafeMutableRawPointer?
+  /// The arena when the session allocated it (see OwnedMemory.swift for why Session has no deinit).
+  let ownedArena: AlignedMemory?
+  /// Holds `lastError`.
+  private let message: AlignedMemory
   /// The last failure's message, NUL-terminated (`Session.messageCapacity` bytes).
   public let lastError: UnsafeMutablePointer<CChar>
 
@@ -47,37 +49,34 @@ public final class Session {
   public static let maxCount = Int(Int32.max)
 
   /// A session over `model` in `arena` (`length` bytes, any alignment), or in
-  /// an arena allocated now when `arena` is nil.
-  public init(model: Model, arena: UnsafeMutableRawPointer?, length: Int) throws(RecLiteError) {
+  /// an arena allocated now when `arena` is nil. (A convenience init: everything that can fail
+  /// runs before the object exists — see OwnedMemory.swift.)
+  public convenience init(model: Model, arena: UnsafeMutableRawPointer?, length: Int) throws(RecLiteError) {
     let needed = model.arenaBytes
+    var ownedArena: AlignedMemory? = nil
     let base: UnsafeMutableRawPointer
     if let arena {
       guard length >= needed else {
         throw RecLiteError(.arenaTooSmall, "arena too small: needs \(needed) bytes, got \(length)")
       }
-      ownedArena = nil
       base = arena
     } else {
-      guard let memory = rlf_aligned_alloc(needed, MemoryPlanner.alignment) else {
-        throw RecLiteError(.noMemory, "cannot allocate an arena of \(needed) bytes")
-      }
+      let memory = try AlignedMemory.allocate(needed, for: "the session's arena")
       ownedArena = memory
-      base = memory
+      base = memory.pointer
     }
-    guard let message = rlf_aligned_alloc(Session.messageCapacity, 8) else {
-      if let ownedArena { rlf_aligned_free(ownedArena) }
-      throw RecLiteError(.noMemory, "cannot allocate a session")
-    }
-    lastError = message.assumingMemoryBound(to: CChar.self)
+    let message = try AlignedMemory.allocate(Session.messageCapacity, alignment: 8, for: "a session")
+    self.init(model: model, base: base, ownedArena: ownedArena, message: message)
+  }
+
+  private init(model: Model, base: UnsafeMutableRawPointer, ownedArena: AlignedMemory?, message: AlignedMemory) {
+    self.ownedArena = ownedArena
+    self.message = message
+    lastError = message.pointer.bindMemory(to: CChar.self, capacity: Session.messageCapacity)
     let aligned = base + (MemoryPlanner.alignment - Int(bitPattern: base) % MemoryPlanner.alignment) % MemoryPlanner.alignment
     self.model = model
     graph = model.graph
     executor = Executor(graph: model.graph, plan: model.plan, arena: aligned)
-  }
-
-  deinit {
-    if let ownedArena { rlf_aligned_free(ownedArena) }
-    rlf_aligned_free(lastError)
   }
 
   /// Records a failure's message for `reclite_session_last_error`.
@@ -129,7 +128,6 @@ public final class Session {
   private func scoreCandidates(
     itemIDs: UnsafePointer<Int64>, count: Int, scores: UnsafeMutablePointer<Float>
   ) throws(RecLiteError) {
-    let item = graph.features[graph.itemFeature]
     let plan = model.plan
     let feature = graph.itemFeature
     try scoreRows(
@@ -294,7 +292,6 @@ public final class Session {
     let bitmap = (executor.arena + graph.exclusionBitmapOffset).assumingMemoryBound(to: UInt8.self)
     bitmap.update(repeating: 0, count: (graph.catalogSize + 7) / 8)
     guard let ids else { return bitmap }
-    let item = graph.features[catalog.feature]
     for i in 0..<count {
       if let row = model.plan.row(of: ids[i], feature: catalog.feature) { bitmap[row >> 3] |= UInt8(1) << UInt8(row & 7) }
     }

@@ -1,7 +1,8 @@
 /// Dense linear-algebra kernels on row-major `Float` buffers. Every matrix product in training
 /// and evaluation goes through `matmul`, written as a register-tiled outer-product loop (4 rows x
 /// 16 columns of C in SIMD registers), which vectorizes without reassociating any sum: each C
-/// element is accumulated over k in order, so results do not depend on tiling or threads.
+/// element is accumulated over k in order (with the same `multiplyAdd` on every path), so results
+/// do not depend on tiling or threads.
 enum Kernels {
   @inline(__always)
   static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
@@ -11,6 +12,27 @@ enum Kernels {
   @inline(__always)
   static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+  }
+
+  /// s + x·b: one fused instruction in builds for CPUs with FMA (RECLITE_FMA, which the release
+  /// build sets with the target CPU), a multiply and an add otherwise. Every path of `matmul`
+  /// uses it, so an element's value does not depend on which path computed it.
+  @inline(__always)
+  static func multiplyAdd(_ s: SIMD8<Float>, _ x: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+    #if RECLITE_FMA
+      return s.addingProduct(x, b)
+    #else
+      return s + x * b
+    #endif
+  }
+
+  @inline(__always)
+  static func multiplyAdd(_ s: Float, _ x: Float, _ b: Float) -> Float {
+    #if RECLITE_FMA
+      return s.addingProduct(x, b)
+    #else
+      return s + x * b
+    #endif
   }
 
   /// C[m×n] = (accumulate ? C : 0) + A[m×k] · B[k×n], with leading dimensions lda, ldb, ldc.
@@ -48,7 +70,7 @@ enum Kernels {
   /// The serial product. Blocks of 4 rows × 16 columns of C live in 8 SIMD8 accumulators (enough
   /// independent add chains to hide the add latency without spilling), then 4 × 8, then single rows of 16 / 8 and
   /// scalar tails. Every path computes each C element the same way — start from C (or 0), add
-  /// A[i][p]·B[p][j] for p = 0, 1, … in order, one multiply and one add each — so the result does
+  /// A[i][p]·B[p][j] for p = 0, 1, … in order, with `multiplyAdd` — so the result does
   /// not depend on which path or thread computed an element.
   static func matmulSerial(
     m: Int, n: Int, k: Int,
@@ -75,13 +97,13 @@ enum Kernels {
         for p in 0..<k {
           let b0 = load8(bp), b1 = load8(bp + 8)
           var x = SIMD8(repeating: a0[p])
-          s00 += x * b0; s01 += x * b1
+          s00 = multiplyAdd(s00, x, b0); s01 = multiplyAdd(s01, x, b1)
           x = SIMD8(repeating: a1[p])
-          s10 += x * b0; s11 += x * b1
+          s10 = multiplyAdd(s10, x, b0); s11 = multiplyAdd(s11, x, b1)
           x = SIMD8(repeating: a2[p])
-          s20 += x * b0; s21 += x * b1
+          s20 = multiplyAdd(s20, x, b0); s21 = multiplyAdd(s21, x, b1)
           x = SIMD8(repeating: a3[p])
-          s30 += x * b0; s31 += x * b1
+          s30 = multiplyAdd(s30, x, b0); s31 = multiplyAdd(s31, x, b1)
           bp += ldb
         }
         store8(s00, c0 + j); store8(s01, c0 + j + 8); store8(s10, c1 + j); store8(s11, c1 + j + 8)
@@ -96,10 +118,10 @@ enum Kernels {
         var bp = b + j
         for p in 0..<k {
           let bv = load8(bp)
-          s0 += SIMD8(repeating: a0[p]) * bv
-          s1 += SIMD8(repeating: a1[p]) * bv
-          s2 += SIMD8(repeating: a2[p]) * bv
-          s3 += SIMD8(repeating: a3[p]) * bv
+          s0 = multiplyAdd(s0, SIMD8(repeating: a0[p]), bv)
+          s1 = multiplyAdd(s1, SIMD8(repeating: a1[p]), bv)
+          s2 = multiplyAdd(s2, SIMD8(repeating: a2[p]), bv)
+          s3 = multiplyAdd(s3, SIMD8(repeating: a3[p]), bv)
           bp += ldb
         }
         store8(s0, c0 + j); store8(s1, c1 + j); store8(s2, c2 + j); store8(s3, c3 + j)
@@ -119,8 +141,8 @@ enum Kernels {
         var bp = b + j
         for p in 0..<k {
           let x = SIMD8(repeating: ai[p])
-          s0 += x * load8(bp)
-          s1 += x * load8(bp + 8)
+          s0 = multiplyAdd(s0, x, load8(bp))
+          s1 = multiplyAdd(s1, x, load8(bp + 8))
           bp += ldb
         }
         store8(s0, ci + j); store8(s1, ci + j + 8)
@@ -130,7 +152,7 @@ enum Kernels {
         var s = accumulate ? load8(ci + j) : SIMD8<Float>()
         var bp = b + j
         for p in 0..<k {
-          s += SIMD8(repeating: ai[p]) * load8(bp)
+          s = multiplyAdd(s, SIMD8(repeating: ai[p]), load8(bp))
           bp += ldb
         }
         store8(s, ci + j)
@@ -151,7 +173,7 @@ enum Kernels {
     let ai = a + row * lda, ci = c + row * ldc
     for j in from..<n {
       var s: Float = accumulate ? ci[j] : 0
-      for p in 0..<k { s += ai[p] * b[p * ldb + j] }
+      for p in 0..<k { s = multiplyAdd(s, ai[p], b[p * ldb + j]) }
       ci[j] = s
     }
   }

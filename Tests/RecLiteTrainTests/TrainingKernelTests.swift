@@ -2,8 +2,9 @@ import Testing
 @testable import RecLiteTrain
 
 /// The training matmul against the plain triple loop, bit for bit. Its contract is that every C
-/// element is C (or 0) plus A[i][p]·B[p][j] added for p in order, whatever tile, tail or thread
-/// computed it; training is reproducible only because of that, so equality here is exact.
+/// element is C (or 0) plus A[i][p]·B[p][j] added for p in order (by the same scalar
+/// multiply-add, fused in builds for CPUs with FMA), whatever tile, tail or thread computed it;
+/// training is reproducible only because of that, so equality here is exact.
 @Suite struct TrainingKernelTests {
   func reference(
     m: Int, n: Int, k: Int, _ a: [Float], lda: Int, _ b: [Float], ldb: Int, _ c: inout [Float], ldc: Int,
@@ -12,7 +13,7 @@ import Testing
     for i in 0..<m {
       for j in 0..<n {
         var s: Float = accumulate ? c[i * ldc + j] : 0
-        for p in 0..<k { s += a[i * lda + p] * b[p * ldb + j] }
+        for p in 0..<k { s = Kernels.multiplyAdd(s, a[i * lda + p], b[p * ldb + j]) }
         c[i * ldc + j] = s
       }
     }

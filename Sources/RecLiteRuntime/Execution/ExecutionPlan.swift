@@ -15,7 +15,9 @@ final class ExecutionPlan {
   /// table without a row remap: its rows are the output's rows, so nothing is copied), else -1.
   let inPlaceLookup: [Int]
 
-  init(_ graph: ModelGraph) throws(RecLiteError) {
+  /// Packs what the graph's ops need. (A convenience init: what can fail runs before the object
+  /// exists — see OwnedMemory.swift.)
+  convenience init(_ graph: ModelGraph) throws(RecLiteError) {
     var dense: [PackedDense?] = []
     var sparse: [PackedSparse?] = []
     dense.reserveCapacity(graph.ops.count)
@@ -36,13 +38,22 @@ final class ExecutionPlan {
         dense[dense.count - 1] = try PackedDense(view, bias: bias)
       }
     }
-    self.dense = dense
-    self.sparse = sparse
+    var catalog: PackedCatalog? = nil
     if graph.rankOutput >= 0, let linear = LinearScore.match(graph.rankOutput, in: graph) {
       catalog = try PackedCatalog(linear, graph: graph, dense: dense)
-    } else {
-      catalog = nil
     }
+    var indexes: [ValueIndex?] = []
+    for feature in graph.features { indexes.append(try ValueIndex.make(feature)) }
+    self.init(graph, dense: dense, sparse: sparse, catalog: catalog, indexes: indexes)
+  }
+
+  private init(
+    _ graph: ModelGraph, dense: [PackedDense?], sparse: [PackedSparse?], catalog: PackedCatalog?, indexes: [ValueIndex?]
+  ) {
+    self.dense = dense
+    self.sparse = sparse
+    self.catalog = catalog
+    self.indexes = indexes
     inPlaceLookup = ExecutionPlan.inPlaceLookups(graph)
     catalogScratchOffset = MemoryPlanner.alignUp((catalog?.width ?? 0) * 4)
     itemRowsOffset = catalogScratchOffset + MemoryPlanner.alignUp(catalog?.scratchBytes ?? 0)
@@ -51,9 +62,6 @@ final class ExecutionPlan {
     var sparseScratch = 0
     for layer in sparse { sparseScratch = max(sparseScratch, layer?.scratchFloats ?? 0) }
     scratchBytes = sparseScratchOffset + MemoryPlanner.alignUp(sparseScratch * 4)
-    var indexes: [ValueIndex?] = []
-    for feature in graph.features { indexes.append(try ValueIndex(feature)) }
-    self.indexes = indexes
     features = graph.features
     var featureOfInput = [Int](repeating: -1, count: graph.tensors.count)
     for (index, feature) in graph.features.enumerated() { featureOfInput[feature.input] = index }

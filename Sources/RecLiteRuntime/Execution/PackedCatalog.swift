@@ -3,8 +3,6 @@
 // column scores 8 items and no horizontal sums are needed. Row-wise quantized tables keep their
 // codes (uint8; uint4 codes are widened to one byte) with the row's scale and bias beside them.
 
-import CRecLiteFormat
-
 final class PackedCatalog {
   /// Items scored together: one SIMD8 lane each.
   static let lanes = 8
@@ -25,46 +23,66 @@ final class PackedCatalog {
   /// Σ of the width-1 item tables, per row.
   private let itemBias: UnsafeMutablePointer<Float>
   /// The two allocations behind the pointers above.
-  private let valueMemory: UnsafeMutableRawPointer
-  private let rowMemory: UnsafeMutableRawPointer
+  private let valueMemory: AlignedMemory
+  private let rowMemory: AlignedMemory
 
   /// Bytes the packed catalog holds (reported by `inspect`).
   let byteCount: Int
 
-  /// Packs the tables of `score` for the item feature's reachable rows.
-  init(_ score: LinearScore, graph: ModelGraph, dense: [PackedDense?]) throws(RecLiteError) {
-    self.score = score
-    head = try score.head.map { head throws(RecLiteError) in try PackedHead(head, graph: graph, dense: dense) }
-    let item = graph.features[graph.itemFeature]
-    rowCount = max(item.rowCount, item.oovRow + 1)
-    var width = 0
-    for dot in score.dots { width += graph.tensors[dot.table].width }
-    self.width = width
-    let blocks = (rowCount + PackedCatalog.lanes - 1) / PackedCatalog.lanes
-    let paddedRows = blocks * PackedCatalog.lanes
-    let tables = score.dots.map { PackedCatalog.table($0.table, graph) }
-    let byteCodes = tables.count == 1 && (tables[0]?.isRowWise ?? false)
+  /// Packs the tables of `score` for the item feature's reachable rows. (A convenience init:
+  /// what can fail runs before the object exists — see OwnedMemory.swift.)
+  convenience init(_ score: LinearScore, graph: ModelGraph, dense: [PackedDense?]) throws(RecLiteError) {
+    let head = try score.head.map { head throws(RecLiteError) in try PackedHead(head, graph: graph, dense: dense) }
+    let layout = PackedCatalog.Layout(score, graph)
+    let values = try AlignedMemory.allocate(layout.valueBytes, for: "the packed catalog")
+    let rows = try AlignedMemory.allocate(layout.rowBytes, for: "the packed catalog's row values")
+    self.init(score, graph: graph, head: head, layout: layout, valueMemory: values, rowMemory: rows)
+  }
 
-    let valueBytes = paddedRows * width * (byteCodes ? 1 : 4)
-    let rowBytes = paddedRows * 4 * (byteCodes ? 3 : 1)
-    let values = rlf_aligned_alloc(valueBytes, MemoryPlanner.alignment)
-    let perRow = rlf_aligned_alloc(rowBytes, MemoryPlanner.alignment)
-    guard let values, let perRow else {
-      rlf_aligned_free(values)
-      rlf_aligned_free(perRow)
-      throw RecLiteError(.noMemory, "cannot allocate \(valueBytes + rowBytes) bytes for the packed catalog")
+  /// Sizes of the packed catalog of a score.
+  private struct Layout {
+    let rowCount: Int
+    let width: Int
+    let paddedRows: Int
+    /// One row-wise table: its byte codes are kept, with each row's scale and bias.
+    let byteCodes: Bool
+    var valueBytes: Int { paddedRows * width * (byteCodes ? 1 : 4) }
+    var rowBytes: Int { paddedRows * 4 * (byteCodes ? 3 : 1) }
+
+    init(_ score: LinearScore, _ graph: ModelGraph) {
+      let item = graph.features[graph.itemFeature]
+      rowCount = max(item.rowCount, item.oovRow + 1)
+      var width = 0
+      for dot in score.dots { width += graph.tensors[dot.table].width }
+      self.width = width
+      paddedRows = (rowCount + PackedCatalog.lanes - 1) / PackedCatalog.lanes * PackedCatalog.lanes
+      byteCodes = score.dots.count == 1 && (PackedCatalog.table(score.dots[0].table, graph)?.isRowWise ?? false)
     }
-    valueMemory = values
-    rowMemory = perRow
+  }
+
+  private init(
+    _ score: LinearScore, graph: ModelGraph, head: PackedHead?, layout: Layout, valueMemory: AlignedMemory,
+    rowMemory: AlignedMemory
+  ) {
+    self.score = score
+    self.head = head
+    rowCount = layout.rowCount
+    width = layout.width
+    self.valueMemory = valueMemory
+    self.rowMemory = rowMemory
+    let (paddedRows, byteCodes, valueBytes, rowBytes) = (layout.paddedRows, layout.byteCodes, layout.valueBytes, layout.rowBytes)
+    let tables = score.dots.map { PackedCatalog.table($0.table, graph) }
     byteCount = valueBytes + rowBytes
-    itemBias = perRow.assumingMemoryBound(to: Float.self)
+    let perRow = rowMemory.pointer
+    let values = valueMemory.pointer
+    itemBias = perRow.bindMemory(to: Float.self, capacity: rowBytes / 4)
     if byteCodes {
       floats = nil
-      codes = values.assumingMemoryBound(to: UInt8.self)
+      codes = values.bindMemory(to: UInt8.self, capacity: valueBytes)
       rowScale = itemBias + paddedRows
       rowBias = itemBias + 2 * paddedRows
     } else {
-      floats = values.assumingMemoryBound(to: Float.self)
+      floats = values.bindMemory(to: Float.self, capacity: valueBytes / 4)
       codes = nil
       rowScale = nil
       rowBias = nil
@@ -91,11 +109,6 @@ final class PackedCatalog {
       for t in score.itemBiases { sum += PackedCatalog.table(t, graph)?.value(row: row, column: 0) ?? 0 }
       itemBias[row] = sum
     }
-  }
-
-  deinit {
-    rlf_aligned_free(valueMemory)
-    rlf_aligned_free(rowMemory)
   }
 
   private static func table(_ t: Int, _ graph: ModelGraph) -> TableView? {

@@ -3,8 +3,6 @@
 // the kernel broadcasts one input and multiply-adds it into 8 outputs at a time — no horizontal
 // sums, and one code path for float32, float16 and int8 weights.
 
-import CRecLiteFormat
-
 final class PackedDense {
   let inputs: Int
   let outputs: Int
@@ -15,27 +13,28 @@ final class PackedDense {
   let weights: UnsafeMutablePointer<Float>
   /// `[paddedOutputs]`, zeros where the layer has no bias.
   let bias: UnsafeMutablePointer<Float>
-  private let memory: UnsafeMutableRawPointer
+  private let memory: AlignedMemory
 
-  /// Packs a verified dense (not CSR) weight and its optional bias.
-  init(_ weight: WeightView, bias: UnsafePointer<Float>?) throws(RecLiteError) {
+  /// Packs a verified dense (not CSR) weight and its optional bias. (A convenience init: the
+  /// allocation that can fail runs before the object exists — see OwnedMemory.swift.)
+  convenience init(_ weight: WeightView, bias: UnsafePointer<Float>?) throws(RecLiteError) {
+    let padded = weight.outputs == 1 ? 1 : (weight.outputs + 7) & ~7
+    let memory = try AlignedMemory.allocate((weight.inputs + 1) * padded * 4, for: "a packed dense layer")
+    self.init(weight, bias: bias, paddedOutputs: padded, memory: memory)
+  }
+
+  private init(_ weight: WeightView, bias: UnsafePointer<Float>?, paddedOutputs: Int, memory: AlignedMemory) {
     inputs = weight.inputs
     outputs = weight.outputs
-    paddedOutputs = outputs == 1 ? 1 : (outputs + 7) & ~7
-    let floats = (inputs + 1) * paddedOutputs
-    guard let memory = rlf_aligned_alloc(floats * 4, MemoryPlanner.alignment) else {
-      throw RecLiteError(.noMemory, "cannot allocate \(floats * 4) bytes for a packed dense layer")
-    }
+    self.paddedOutputs = paddedOutputs
     self.memory = memory
-    weights = memory.assumingMemoryBound(to: Float.self)
+    weights = memory.bind(to: Float.self, repeating: 0, count: (inputs + 1) * paddedOutputs)
     self.bias = weights + inputs * paddedOutputs
     for o in 0..<outputs {
       for i in 0..<inputs { weights[i * paddedOutputs + o] = weight.value(at: o * inputs + i, row: o) }
       self.bias[o] = bias?[o] ?? 0
     }
   }
-
-  deinit { rlf_aligned_free(memory) }
 
   /// Bytes held.
   var byteCount: Int { (inputs + 1) * paddedOutputs * 4 }

@@ -16,22 +16,28 @@ final class PackedHead {
   /// Floats per row of the widest buffer (the table width or a hidden layer's outputs).
   private let widest: Int
 
-  init(_ head: LinearScore.Head, graph: ModelGraph, dense: [PackedDense?]) throws(RecLiteError) {
+  /// The head's table and packed layers. (A convenience init: what can fail runs before the
+  /// object exists — see OwnedMemory.swift.)
+  convenience init(_ head: LinearScore.Head, graph: ModelGraph, dense: [PackedDense?]) throws(RecLiteError) {
     guard let table = TableView(table: head.table, in: graph) else {
       throw RecLiteError(.internalError, "a verified head table has no data")
     }
+    var layers: [(layer: PackedDense, relu: Bool)] = []
+    for index in head.layers {
+      guard let packed = dense[index] else { throw RecLiteError(.internalError, "a head layer was not packed") }
+      layers.append((packed, graph.ops[index].activation == .relu))
+    }
+    self.init(head, table: table, layers: layers)
+  }
+
+  private init(_ head: LinearScore.Head, table: TableView, layers: [(layer: PackedDense, relu: Bool)]) {
     self.table = table
     inPlace = table.encoding == .float32 && table.remap == nil && table.split == nil
     request = head.request
     activation = head.activation
-    var layers: [(layer: PackedDense, relu: Bool)] = []
-    var widest = table.width
-    for index in head.layers {
-      guard let packed = dense[index] else { throw RecLiteError(.internalError, "a head layer was not packed") }
-      layers.append((packed, graph.ops[index].activation == .relu))
-      widest = max(widest, packed.outputs)
-    }
     self.layers = layers
+    var widest = table.width
+    for (layer, _) in layers { widest = max(widest, layer.outputs) }
     self.widest = widest
   }
 

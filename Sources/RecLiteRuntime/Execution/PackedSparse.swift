@@ -2,8 +2,6 @@
 // dequantized to float32, each column index premultiplied by the kernel's lane count (it
 // addresses a transposed block of eight input rows), and the bias padded to the outputs.
 
-import CRecLiteFormat
-
 final class PackedSparse {
   /// Rows of input the kernel transposes and runs together (one SIMD8 lane each).
   static let lanes = 8
@@ -18,24 +16,32 @@ final class PackedSparse {
   let values: UnsafeMutablePointer<Float>
   /// `[outputs]`, zeros where the layer has no bias.
   let bias: UnsafeMutablePointer<Float>
-  private let memory: UnsafeMutableRawPointer
+  private let memory: AlignedMemory
 
   /// Packs a verified CSR weight (its row offsets and columns checked at open) and its bias.
-  init(_ weight: WeightView, bias: UnsafePointer<Float>?) throws(RecLiteError) {
-    inputs = weight.inputs
-    outputs = weight.outputs
+  /// (A convenience init: the allocation that can fail runs before the object exists — see
+  /// OwnedMemory.swift.)
+  convenience init(_ weight: WeightView, bias: UnsafePointer<Float>?) throws(RecLiteError) {
     guard let rowOffsets = weight.rowOffsets, let columns = weight.columns else {
       throw RecLiteError(.internalError, "a sparse layer without CSR indices")
     }
+    let nonzeros = Int(rowOffsets[weight.outputs])
+    let words = (weight.outputs + 1) + 2 * nonzeros + weight.outputs
+    let memory = try AlignedMemory.allocate(words * 4, for: "a sparse dense layer")
+    self.init(weight, rowOffsets: rowOffsets, columns: columns, bias: bias, memory: memory)
+  }
+
+  private init(
+    _ weight: WeightView, rowOffsets: UnsafePointer<Int32>, columns: UnsafePointer<Int32>, bias: UnsafePointer<Float>?,
+    memory: AlignedMemory
+  ) {
+    inputs = weight.inputs
+    outputs = weight.outputs
     let nonzeros = Int(rowOffsets[outputs])
-    let words = (outputs + 1) + 2 * nonzeros + outputs
-    guard let memory = rlf_aligned_alloc(words * 4, MemoryPlanner.alignment) else {
-      throw RecLiteError(.noMemory, "cannot allocate \(words * 4) bytes for a sparse dense layer")
-    }
     self.memory = memory
-    start = memory.assumingMemoryBound(to: Int32.self)
+    start = memory.pointer.bindMemory(to: Int32.self, capacity: (outputs + 1) + nonzeros)
     offsets = start + (outputs + 1)
-    values = UnsafeMutableRawPointer(offsets + nonzeros).assumingMemoryBound(to: Float.self)
+    values = UnsafeMutableRawPointer(offsets + nonzeros).bindMemory(to: Float.self, capacity: nonzeros + outputs)
     self.bias = values + nonzeros
     for o in 0...outputs { start[o] = rowOffsets[o] }
     for o in 0..<outputs {
@@ -46,8 +52,6 @@ final class PackedSparse {
       self.bias[o] = bias?[o] ?? 0
     }
   }
-
-  deinit { rlf_aligned_free(memory) }
 
   /// Bytes held.
   var byteCount: Int { ((outputs + 1) + 2 * Int(start[outputs]) + outputs) * 4 }

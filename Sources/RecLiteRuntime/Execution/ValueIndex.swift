@@ -2,12 +2,11 @@
 // one multiplication and about 1.5 probes per id instead of a 14-step binary search over 9,000
 // items — scoring candidates by id and marking a seen-list both look up every id.
 
-import CRecLiteFormat
-
 final class ValueIndex {
   private let vocabulary: UnsafePointer<Int64>
   /// Row stored in each slot, or -1 for an empty slot. A power-of-two count, at least twice the rows.
   private let slots: UnsafeMutablePointer<Int32>
+  private let memory: AlignedMemory
   private let shift: UInt64
   private let mask: Int
   /// Longest probe sequence any value of the vocabulary needs (lookups stop after it).
@@ -19,18 +18,14 @@ final class ValueIndex {
 
   /// An index of `feature`'s vocabulary, or nil for identity features and for vocabularies that
   /// collide too much.
-  init?(_ feature: FeatureInfo) throws(RecLiteError) {
+  static func make(_ feature: FeatureInfo) throws(RecLiteError) -> ValueIndex? {
     guard let vocabulary = feature.vocabulary, feature.rowCount > 0 else { return nil }
     var capacity = 16
     while capacity < 2 * feature.rowCount { capacity *= 2 }
-    guard let memory = rlf_aligned_alloc(capacity * 4, MemoryPlanner.alignment) else {
-      throw RecLiteError(.noMemory, "cannot allocate \(capacity * 4) bytes for the index of feature \(feature.name)")
-    }
-    slots = memory.assumingMemoryBound(to: Int32.self)
-    slots.update(repeating: -1, count: capacity)
-    mask = capacity - 1
-    shift = UInt64(64 - capacity.trailingZeroBitCount)
-    self.vocabulary = vocabulary
+    let memory = try AlignedMemory.allocate(capacity * 4, for: "a feature's value index")
+    let slots = memory.bind(to: Int32.self, repeating: -1, count: capacity)
+    let mask = capacity - 1
+    let shift = UInt64(64 - capacity.trailingZeroBitCount)
     var longest = 0
     for row in 0..<feature.rowCount {
       var slot = ValueIndex.hash(vocabulary[row], shift)
@@ -39,17 +34,24 @@ final class ValueIndex {
         slot = (slot &+ 1) & mask
         probes &+= 1
       }
-      guard probes <= ValueIndex.probeLimit else {
-        rlf_aligned_free(memory)
-        return nil
-      }
+      guard probes <= ValueIndex.probeLimit else { return nil }
       slots[slot] = Int32(truncatingIfNeeded: row)
       longest = max(longest, probes)
     }
-    longestProbe = longest
+    return ValueIndex(vocabulary: vocabulary, memory: memory, slots: slots, shift: shift, mask: mask, longestProbe: longest)
   }
 
-  deinit { rlf_aligned_free(slots) }
+  private init(
+    vocabulary: UnsafePointer<Int64>, memory: AlignedMemory, slots: UnsafeMutablePointer<Int32>, shift: UInt64, mask: Int,
+    longestProbe: Int
+  ) {
+    self.vocabulary = vocabulary
+    self.memory = memory
+    self.slots = slots
+    self.shift = shift
+    self.mask = mask
+    self.longestProbe = longestProbe
+  }
 
   /// Fibonacci hashing: the top bits of value × 2^64/φ.
   @inline(__always)
