@@ -17,7 +17,8 @@ public struct CompressionOptions: Sendable, Codable, Equatable {
   /// Epochs of fine-tuning after the ramp (or after removing neurons), with early stopping.
   public var fineTuneEpochs = CompressionOptions.defaultFineTuneEpochs
 
-  /// Chosen on validation by bench/compression/choose_defaults.sh (bench/compression/defaults.md).
+  /// Fixed, not tuned: a ramp of 3 epochs as in Zhu & Gupta's short schedules, then up to 10
+  /// epochs of fine-tuning with early stopping on validation NDCG@10.
   public static let defaultRampEpochs = 3
   public static let defaultFineTuneEpochs = 10
 
