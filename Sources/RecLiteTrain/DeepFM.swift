@@ -1,5 +1,5 @@
-/// Shape of a DeepFM-style ranker. The teacher is `dim 64, hidden [256, 128, 64]`; a student is
-/// the same architecture, narrower.
+/// Shape of a DeepFM-style ranker (the pipeline's teacher and student shapes are in
+/// `PipelineDefaults`).
 public struct DeepFMConfig: Sendable, Codable, Equatable {
   public var dim: Int
   public var hidden: [Int]
@@ -7,7 +7,6 @@ public struct DeepFMConfig: Sendable, Codable, Equatable {
     self.dim = dim
     self.hidden = hidden
   }
-  public static let teacher = DeepFMConfig(dim: 64, hidden: [256, 128, 64])
 }
 
 /// DeepFM-style ranker over four fields: user id, item id, genres (mean bag) and year bucket.

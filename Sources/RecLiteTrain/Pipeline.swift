@@ -19,13 +19,13 @@ public enum DataSource: Sendable, Codable, Equatable {
 }
 
 
-/// Everything the end-to-end run needs. Defaults are the ones measured on ml-latest-small (see
-/// the notes in `PipelineDefaults`); tests shrink sizes and epochs.
+/// Everything the end-to-end run needs. Defaults are `PipelineDefaults` (chosen on the
+/// validation split by `reclite tune`); tests shrink sizes and epochs.
 public struct PipelineConfig: Sendable, Codable {
   public var data: DataSource
   public var minRating: Double?
   public var seeds: [UInt64] = [1]
-  public var teacher: DeepFMConfig = .teacher
+  public var teacher: DeepFMConfig = PipelineDefaults.teacher
   public var teacherTraining = PipelineDefaults.teacherTraining
   public var student: DeepFMConfig = PipelineDefaults.student
   public var studentTraining = PipelineDefaults.studentTraining

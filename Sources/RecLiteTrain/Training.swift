@@ -20,9 +20,10 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
   /// that makes single-epoch snapshots of a large model vary by several NDCG points.
   public var weightAverageDecay: Float = 0
 
+  /// The tuned knobs have no default here: the pipeline's live in `PipelineDefaults`, one place.
   public init(
-    epochs: Int = 20, batchSize: Int = 512, learningRate: Float = 0.002, l2: Float = 1e-6,
-    negatives: Int = 4, patience: Int = 2, validateFrom: Int = 1, seed: UInt64 = 1, weightAverageDecay: Float = 0
+    epochs: Int, batchSize: Int = 512, learningRate: Float, l2: Float, negatives: Int, patience: Int,
+    validateFrom: Int = 1, seed: UInt64 = 1, weightAverageDecay: Float = 0
   ) {
     self.weightAverageDecay = weightAverageDecay
     self.validateFrom = validateFrom

@@ -96,7 +96,7 @@ struct ModelArguments: ParsableArguments {
     let hiddenWidths = hidden.flatMap(parsedHidden)
     switch model {
     case .teacher, .student:
-      var config = model == .teacher ? DeepFMConfig.teacher : PipelineDefaults.student
+      var config = model == .teacher ? PipelineDefaults.teacher : PipelineDefaults.student
       if let dim { config.dim = dim }
       if let hiddenWidths { config.hidden = hiddenWidths }
       return .deepFM(DeepFM(config: config, userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, seed: seed))

@@ -13,7 +13,7 @@ import Testing
     split = Split(data)
     model = train(
       DeepFM(config: DeepFMConfig(dim: 4, hidden: [8, 4]), userCount: data.userCount, itemCount: data.itemCount, features: data.features, seed: 3),
-      split: split, options: TrainingOptions(epochs: 1, batchSize: 64, patience: 0)
+      split: split, options: TrainingOptions(epochs: 1, batchSize: 64, learningRate: 0.002, l2: 1e-6, negatives: 4, patience: 0)
     ).model
     als = ImplicitALS(train: split.train, itemCount: data.itemCount, options: ImplicitALSOptions(factors: 5, regularization: 1, iterations: 3))
     logits = DenseTeacherScores(scorer: model.makeScorer(), userCount: data.userCount)

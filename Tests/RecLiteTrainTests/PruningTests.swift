@@ -88,7 +88,7 @@ import Testing
   @Test func compressedTrainingSharesRowsAndPrunesToTheTarget() throws {
     let data = try Dataset(syntheticRawData(users: 30, items: 60, perUser: 10))
     let split = Split(data)
-    let options = TrainingOptions(epochs: 2, batchSize: 64, learningRate: 0.01, negatives: 2, patience: 0, seed: 2)
+    let options = TrainingOptions(epochs: 2, batchSize: 64, learningRate: 0.01, l2: 0, negatives: 2, patience: 0, seed: 2)
     var compression = CompressionOptions(prune: 0.6, minCount: 3)
     compression.rampEpochs = 1
     compression.fineTuneEpochs = 1

@@ -21,14 +21,14 @@ import Testing
 
   /// A DeepFM trained briefly, as a teacher for the distillation tests, and a two-tower student.
   func smallTeacherAndStudent() -> (DenseTeacherScores, TwoTower) {
-    let teacherModel = train(smallDeepFM(seed: 7), split: split, options: TrainingOptions(epochs: 4, batchSize: 64, learningRate: 0.02, patience: 0)).model
+    let teacherModel = train(smallDeepFM(seed: 7), split: split, options: TrainingOptions(epochs: 4, batchSize: 64, learningRate: 0.02, l2: 1e-6, negatives: 4, patience: 0)).model
     let teacher = DenseTeacherScores(scorer: teacherModel.makeScorer(), userCount: data.userCount)
     let student = TwoTower(config: TwoTowerConfig(embeddingDim: 3, outputDim: 3), userCount: data.userCount, itemCount: data.itemCount, features: data.features, seed: 8)
     return (teacher, student)
   }
 
   @Test func sameSeedGivesIdenticalWeights() {
-    let options = TrainingOptions(epochs: 2, batchSize: 64, learningRate: 0.01, negatives: 2, patience: 1, seed: 9)
+    let options = TrainingOptions(epochs: 2, batchSize: 64, learningRate: 0.01, l2: 1e-6, negatives: 2, patience: 1, seed: 9)
     let a = train(smallDeepFM(seed: 1), split: split, options: options).model
     let b = train(smallDeepFM(seed: 1), split: split, options: options).model
     #expect(a.namedParameters.map(\.values) == b.namedParameters.map(\.values))
@@ -45,7 +45,7 @@ import Testing
   }
 
   @Test func trainingLowersLossAndBeatsTheUntrainedModel() {
-    let options = TrainingOptions(epochs: 6, batchSize: 64, learningRate: 0.02, negatives: 3, patience: 0, seed: 2)
+    let options = TrainingOptions(epochs: 6, batchSize: 64, learningRate: 0.02, l2: 1e-6, negatives: 3, patience: 0, seed: 2)
     let initial = smallDeepFM(seed: 3)
     let (model, history) = train(initial, split: split, options: options)
     #expect(history.epochs.count == 6)
@@ -57,7 +57,7 @@ import Testing
   }
 
   @Test func earlyStoppingKeepsTheBestEpoch() {
-    let options = TrainingOptions(epochs: 8, batchSize: 64, learningRate: 0.05, negatives: 2, patience: 1, seed: 4)
+    let options = TrainingOptions(epochs: 8, batchSize: 64, learningRate: 0.05, l2: 1e-6, negatives: 2, patience: 1, seed: 4)
     let (model, history) = train(smallDeepFM(seed: 4), split: split, options: options)
     let scores = history.epochs.compactMap(\.validationNDCG10)
     #expect(scores.count == history.epochs.count)
@@ -70,7 +70,7 @@ import Testing
   }
 
   @Test func validationStartsAtValidateFrom() {
-    let options = TrainingOptions(epochs: 4, batchSize: 64, learningRate: 0.02, negatives: 2, patience: 5, validateFrom: 3, seed: 4)
+    let options = TrainingOptions(epochs: 4, batchSize: 64, learningRate: 0.02, l2: 1e-6, negatives: 2, patience: 5, validateFrom: 3, seed: 4)
     let (_, history) = train(smallDeepFM(seed: 4), split: split, options: options)
     #expect(history.epochs.map { $0.validationNDCG10 == nil } == [true, true, false, false])
     #expect(history.bestEpoch >= 3)
@@ -95,7 +95,7 @@ import Testing
   @Test func trainingValidatesAndReturnsTheAveragedWeights() {
     // A decay this close to 1 averages every step's weights alike: the mean of a trajectory that
     // drifts away from the start lies nearer to the start than its end does.
-    var options = TrainingOptions(epochs: 2, batchSize: 64, learningRate: 0.05, negatives: 2, patience: 0, seed: 3)
+    var options = TrainingOptions(epochs: 2, batchSize: 64, learningRate: 0.05, l2: 1e-6, negatives: 2, patience: 0, seed: 3)
     let initial = smallDeepFM(seed: 8)
     let plain = train(initial, split: split, options: options).model
     options.weightAverageDecay = 0.999_999
@@ -106,7 +106,7 @@ import Testing
     #expect(distance(plain, initial) > 0.1)
     #expect(distance(averaged, initial) < 0.8 * distance(plain, initial))
     // With validation on, the kept epoch's score is the averaged model's score.
-    options = TrainingOptions(epochs: 4, batchSize: 64, learningRate: 0.05, negatives: 2, patience: 1, seed: 4)
+    options = TrainingOptions(epochs: 4, batchSize: 64, learningRate: 0.05, l2: 1e-6, negatives: 2, patience: 1, seed: 4)
     options.weightAverageDecay = 0.9
     let (model, history) = train(smallDeepFM(seed: 4), split: split, options: options)
     let validation = evaluate(model.makeScorer(), split: split, on: .validation, options: EvaluationOptions(cutoffs: [10], negativesPerPositive: 0))
@@ -138,7 +138,7 @@ import Testing
   }
 
   @Test func scorerAgreesWithForwardOnTheWholeCatalog() {
-    let model = train(smallDeepFM(seed: 6), split: split, options: TrainingOptions(epochs: 1, batchSize: 64, patience: 0)).model
+    let model = train(smallDeepFM(seed: 6), split: split, options: TrainingOptions(epochs: 1, batchSize: 64, learningRate: 0.002, l2: 1e-6, negatives: 4, patience: 0)).model
     let tower = TwoTower(config: TwoTowerConfig(embeddingDim: 4, outputDim: 3, userHidden: [5], itemHidden: [6]), userCount: data.userCount, itemCount: data.itemCount, features: data.features, seed: 2)
     func check<M: TrainableModel>(_ m: M) {
       let scorer = m.makeScorer()
@@ -161,7 +161,7 @@ import Testing
 
   @Test func distillationPullsTheStudentTowardsTheTeacher() {
     let (teacher, student) = smallTeacherAndStudent()
-    let options = TrainingOptions(epochs: 4, batchSize: 64, learningRate: 0.02, patience: 0, seed: 3)
+    let options = TrainingOptions(epochs: 4, batchSize: 64, learningRate: 0.02, l2: 1e-6, negatives: 4, patience: 0, seed: 3)
     let softOnly = DistillationOptions(alpha: 0, temperature: 1, topK: 5, beta: 0, lambda: 5)
     let distilled = train(student, split: split, options: options, teacher: teacher, distillation: softOnly).model
     let hard = train(student, split: split, options: options).model
@@ -187,7 +187,7 @@ import Testing
 
   @Test func listwiseTermTeachesTheTeachersRanking() {
     let (teacher, student) = smallTeacherAndStudent()
-    let options = TrainingOptions(epochs: 4, batchSize: 64, learningRate: 0.02, patience: 0, seed: 3)
+    let options = TrainingOptions(epochs: 4, batchSize: 64, learningRate: 0.02, l2: 1e-6, negatives: 4, patience: 0, seed: 3)
     let pointwise = DistillationOptions(alpha: 0.5, temperature: 1)
     var withListwise = pointwise
     withListwise.listwiseWeight = 1
@@ -264,9 +264,9 @@ import Testing
     var config = PipelineConfig(data: .movieLens(ratings: ratings, movies: movies))
     config.seeds = [1, 2]
     config.teacher = DeepFMConfig(dim: 8, hidden: [16, 8])
-    config.teacherTraining = TrainingOptions(epochs: 3, batchSize: 128, learningRate: 0.01, negatives: 2, patience: 2)
+    config.teacherTraining = TrainingOptions(epochs: 3, batchSize: 128, learningRate: 0.01, l2: 1e-6, negatives: 2, patience: 2)
     config.student = DeepFMConfig(dim: 2, hidden: [4])
-    config.studentTraining = TrainingOptions(epochs: 2, batchSize: 128, learningRate: 0.01, negatives: 2, patience: 1)
+    config.studentTraining = TrainingOptions(epochs: 2, batchSize: 128, learningRate: 0.01, l2: 1e-6, negatives: 2, patience: 1)
     config.twoTower = TwoTowerConfig(embeddingDim: 2, outputDim: 2)
     config.twoTowerTraining = config.studentTraining
     config.distillation = DistillationOptions(alpha: 0.5, temperature: 2, topK: 5, beta: 0.5, lambda: 3)

@@ -13,11 +13,13 @@
  * multiply-add rate against the machine's measured single-core peak.
  *
  * --callgrind runs a fixed workload between CALLGRIND_START/STOP_INSTRUMENTATION, so
- * `valgrind --tool=callgrind --collect-atstart=no reclite-bench MODEL --callgrind` counts the
+ * `valgrind --tool=callgrind --instr-atstart=no reclite-bench MODEL --callgrind` counts the
  * instructions of the requests alone: stable on a noisy machine, comparable commit to commit.
+ * --callgrind-requests N sets its number of requests (default 20; fewer for a model as slow as the
+ * teacher, whose 20 requests take many minutes under valgrind).
  *
  * usage: reclite-bench MODEL [--requests N] [--exclude N] [--macs-per-candidate X]
- *                            [--macs-per-request Y] [--json] [--callgrind]
+ *                            [--macs-per-request Y] [--json] [--callgrind] [--callgrind-requests N]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -130,6 +132,26 @@ static double fma_peak_sse(void) {
 #undef SUM
 }
 
+/* Peak resident set of this process image, in KB: VmHWM, which starts afresh at exec. (getrusage's
+ * ru_maxrss survives exec, so a child of a large process — a Python driver — would report its
+ * parent's size.) Falls back to ru_maxrss where /proc is absent. */
+static long peak_rss_kb(void) {
+  FILE *status = fopen("/proc/self/status", "r");
+  long kb = -1;
+  if (status != NULL) {
+    char line[256];
+    while (fgets(line, sizeof line, status) != NULL)
+      if (sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
+    fclose(status);
+  }
+  if (kb < 0) {
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    kb = usage.ru_maxrss;
+  }
+  return kb;
+}
+
 /* ---- The benchmark ---------------------------------------------------- */
 
 typedef struct {
@@ -199,6 +221,7 @@ int main(int argc, char **argv) {
   size_t requests = 300, exclude_count = 150;
   double macs_per_candidate = 0, macs_per_request = 0;
   int json = 0, callgrind = 0;
+  size_t callgrind_requests = 20;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -208,14 +231,18 @@ int main(int argc, char **argv) {
     else if (strcmp(arg, "--macs-per-request") == 0 && next) macs_per_request = strtod(argv[++i], NULL);
     else if (strcmp(arg, "--json") == 0) json = 1;
     else if (strcmp(arg, "--callgrind") == 0) callgrind = 1;
+    else if (strcmp(arg, "--callgrind-requests") == 0 && next) {
+      callgrind = 1;
+      callgrind_requests = strtoul(argv[++i], NULL, 10);
+    }
     else if (arg[0] != '-' && path == NULL) path = arg;
     else {
-      fprintf(stderr, "usage: %s MODEL [--requests N] [--exclude N] [--macs-per-candidate X] [--macs-per-request Y] [--json] [--callgrind]\n", argv[0]);
+      fprintf(stderr, "usage: %s MODEL [--requests N] [--exclude N] [--macs-per-candidate X] [--macs-per-request Y] [--json] [--callgrind] [--callgrind-requests N]\n", argv[0]);
       return 2;
     }
   }
-  if (path == NULL || requests < 1) {
-    fprintf(stderr, "usage: %s MODEL [--requests N] [--exclude N] [--macs-per-candidate X] [--macs-per-request Y] [--json] [--callgrind]\n", argv[0]);
+  if (path == NULL || requests < 1 || callgrind_requests < 1) {
+    fprintf(stderr, "usage: %s MODEL [--requests N] [--exclude N] [--macs-per-candidate X] [--macs-per-request Y] [--json] [--callgrind] [--callgrind-requests N]\n", argv[0]);
     return 2;
   }
 
@@ -256,15 +283,16 @@ int main(int argc, char **argv) {
   if (reclite_session_create(b.model, NULL, 0, &b.session) != RECLITE_OK) fail("session", reclite_last_error());
 
   if (callgrind) {
-    /* The fixed workload: 20 recommendations and 20 scorings of 100 candidates. */
+    /* The fixed workload: `callgrind_requests` recommendations (20 unless told). */
     for (size_t r = 0; r < 40; r++) { choose_candidates(&b, r, 100); choose_exclusions(&b, r); }
     CALLGRIND_START_INSTRUMENTATION;
-    for (size_t r = 0; r < 20; r++) {
+    for (size_t r = 0; r < callgrind_requests; r++) {
       choose_exclusions(&b, r);
       if (run_once(&b, r, 0, 1) != RECLITE_OK) fail("recommend", reclite_session_last_error(b.session));
     }
     CALLGRIND_STOP_INSTRUMENTATION;
-    printf("%s: callgrind workload done (20 recommend top-10 over %zu items, %zu excluded)\n", path, b.catalog_size, b.exclude_count);
+    printf("%s: callgrind workload done (%zu recommend top-10 over %zu items, %zu excluded)\n", path, callgrind_requests,
+           b.catalog_size, b.exclude_count);
     reclite_session_close(b.session);
     reclite_model_close(b.model);
     return 0;
@@ -283,8 +311,7 @@ int main(int argc, char **argv) {
   size_t calls = 0;
   for (int w = 0; w < 5; w++) calls += results[w].requests;
 
-  struct rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
+  long peak_rss = peak_rss_kb();
   double peak = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? fma_peak_avx2() : fma_peak_sse();
   double macs = macs_per_candidate * (double)b.catalog_size + macs_per_request;
   double rate = macs > 0 ? macs / results[4].p50 / 1e3 : 0; /* GMAC/s */
@@ -295,7 +322,7 @@ int main(int argc, char **argv) {
            ", \"score_kind\": %u, \"open_us\": %.2f, \"allocations\": %ld, \"calls\": %zu, \"peak_rss_kb\": %ld"
            ", \"peak_gmacs\": %.2f, \"macs_per_request\": %.0f, \"recommend_gmacs\": %.3f, \"floor_us\": %.2f, \"workloads\": {",
            path, info.file_bytes, b.catalog_size, info.arena_bytes, info.score_kind, open_p50, allocated, calls,
-           usage.ru_maxrss, peak, macs, rate, floor_us);
+           peak_rss, peak, macs, rate, floor_us);
     for (int w = 0; w < 5; w++)
       printf("%s\"%s\": {\"p50_us\": %.2f, \"p99_us\": %.2f, \"requests\": %zu}", w ? ", " : "", results[w].name,
              results[w].p50, results[w].p99, results[w].requests);
@@ -308,7 +335,7 @@ int main(int argc, char **argv) {
     for (int w = 0; w < 5; w++)
       printf("  %-16s %10.1f %10.1f %9zu\n", results[w].name, results[w].p50, results[w].p99, results[w].requests);
     printf("  heap allocations during %zu timed calls: %ld\n", calls, allocated);
-    printf("  peak RSS of this process: %ld KB\n", usage.ru_maxrss);
+    printf("  peak RSS of this process: %ld KB\n", peak_rss);
     if (macs > 0)
       printf("  recommend: %.0f multiply-adds, %.2f GMAC/s of a %.1f GMAC/s single-core peak (floor %.1f µs, %.1f× above it)\n",
              macs, rate, peak, floor_us, results[4].p50 / floor_us);

@@ -28,7 +28,9 @@ public enum SweepRun {
       "sweep: \(students.count) students, \(keys.count) points (\(keys.count - todo) already done in \(output.path)); data \(dataset.userCount) users, \(dataset.itemCount) items")
     let progress = SweepProgress(total: todo, enabled: config.progress)
 
-    let (teacherScores, teacher) = try prepareTeacher(config, dataset: dataset, split: split, layout: layout, log: log)
+    let (teacherLogits, teacher) = try prepareTeacher(config, dataset: dataset, split: split, layout: layout, log: log)
+    // Scored only when a student is trained (a rerun with every point done needs no logits).
+    var teacherScores: (any TeacherScores)? = nil
     var records: [SweepStudentRecord] = []
     var trainedDense: [String: TrainedModel] = [:]
     for student in students {
@@ -38,9 +40,10 @@ public enum SweepRun {
         records.append(record)
         continue
       }
+      if teacherScores == nil { teacherScores = try teacherLogits() }
       log.message("training \(student.name)")
       let trained = try train(
-        student, config: config, dataset: dataset, split: split, teacher: teacherScores, warmStart: trainedDense[student.dense.name])
+        student, config: config, dataset: dataset, split: split, teacher: teacherScores!, warmStart: trainedDense[student.dense.name])
       if student.compression.prune == 0 { trainedDense[student.name] = trained.model }
       let record = SweepStudentRecord(
         name: student.name, student: student, fingerprint: config.fingerprint, parameters: trained.model.parameterCount,
@@ -159,16 +162,16 @@ public enum SweepRun {
       microseconds: latency.meanMicroseconds, fileBytes: scorer.model.graph.fileBytes, bytes: FileBytes(scorer.model))
   }
 
-  /// The teacher's logits for distillation and its reference record: a .rlm file (given or
-  /// trained here, then measured through the runtime) or a file of scores.
+  /// The teacher's logits for distillation (computed when called) and its reference record: a
+  /// .rlm file (given or trained here, then measured through the runtime) or a file of scores.
   private static func prepareTeacher(
     _ config: SweepConfig, dataset: Dataset, split: Split, layout: SweepFiles, log: ProgressBar
-  ) throws -> (any TeacherScores, SweepTeacherRecord) {
+  ) throws -> (() throws -> any TeacherScores, SweepTeacherRecord) {
     let path: String
     switch config.teacher {
     case .scores(let csv):
       let record = SweepTeacherRecord(source: "scores \(csv)", fingerprint: config.fingerprint, metrics: nil)
-      return (try FileTeacherScores(path: csv, dataset: dataset), record)
+      return ({ try FileTeacherScores(path: csv, dataset: dataset) }, record)
     case .file(let file):
       path = file
     case .train:
@@ -184,8 +187,10 @@ public enum SweepRun {
       throw SweepGridError.option("--teacher \(path): cannot read it (\(error.localizedDescription))")
     }
     let scorer = try RuntimeScorer(bytes: bytes, userIds: dataset.userIds, itemIds: dataset.itemIds)
-    log.message("teacher \(path): scoring every user and item through the runtime")
-    let scores = DenseTeacherScores(scorer: scorer, userCount: dataset.userCount)
+    let scores = {
+      log.message("teacher \(path): scoring every user and item through the runtime")
+      return DenseTeacherScores(scorer: scorer, userCount: dataset.userCount) as any TeacherScores
+    }
     if let record = layout.teacherRecord(fingerprint: config.fingerprint) { return (scores, record) }
     let metrics = try measure(scorer, split: split, requests: ModelExport.timedRequests(dataset: dataset, split: split), seed: config.seed)
     let record = SweepTeacherRecord(source: path, fingerprint: config.fingerprint, metrics: metrics)
@@ -197,7 +202,7 @@ public enum SweepRun {
   private static func trainTeacher(_ config: SweepConfig, dataset: Dataset, split: Split, to file: URL) throws {
     let options = scaled(PipelineDefaults.teacherTraining, config.epochScale, seed: config.seed)
     let initial = DeepFM(
-      config: .teacher, userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, seed: config.seed)
+      config: PipelineDefaults.teacher, userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, seed: config.seed)
     var model = RecLiteTrain.train(initial, split: split, options: options, progress: config.progress ? ProgressBar(label: "teacher") : nil).model
     var als = PipelineDefaults.als
     als.seed = config.seed
