@@ -55,10 +55,12 @@ public enum SparseLayerChoice {
     return (chosen, measurements)
   }
 
-  /// The weight tensors of the model's DENSE ops with their fraction of zero values.
+  /// The weight tensors of the model's DENSE ops that run per candidate, with their fraction of
+  /// zero values. Request-stage layers run once per request, a vanishing share of its time, so
+  /// timing them would only measure noise.
   public static func sparseLayers(_ graph: ModelGraph) -> [(layer: String, sparsity: Double)] {
     var layers: [(String, Double)] = []
-    for op in graph.ops where op.code == .dense {
+    for op in graph.ops where op.code == .dense && op.stage == .candidate {
       let t = graph.input(op, 1)
       guard let values = TensorValues.floats(t, in: graph), !values.isEmpty else { continue }
       let zeros = values.filter { $0 == 0 }.count
