@@ -39,6 +39,12 @@ LIB_CPU ?= $(if $(filter generic,$(RECLITE_CPU)),generic,$(if $(HOST_AVX2_FMA),h
 CPU_FLAGS := $(if $(filter haswell,$(LIB_CPU)),-target-cpu haswell -D RECLITE_FMA)
 EMBEDDED_BASE := -enable-experimental-feature Embedded -wmo -parse-as-library -Osize -Xfrontend -function-sections
 EMBEDDED := $(EMBEDDED_BASE) $(CPU_FLAGS)
+# Embedded Swift's runtime traps when posix_memalign fails; the Swift objects call the format
+# shim's rlf_swift_posix_memalign instead, which serves reserved blocks (Sources/RecLiteRuntime/Fallible.swift).
+# The Swift toolchain ships llvm-objcopy (so a fresh machine needs no Debian llvm); any llvm-objcopy works.
+TOOLCHAIN_BIN := $(dir $(shell readlink -f "$$(command -v $(SWIFTC))"))
+OBJCOPY ?= $(firstword $(wildcard $(TOOLCHAIN_BIN)llvm-objcopy) llvm-objcopy)
+ROUTE_SWIFT_ALLOCATIONS = $(OBJCOPY) --redefine-sym posix_memalign=rlf_swift_posix_memalign
 SHIM_FLAGS := -O2 -fPIC -ffunction-sections -fdata-sections -fno-exceptions -fno-rtti -std=c++17 -Wno-deprecated-declarations \
               -ISources/CRecLiteFormat -ISources/CRecLiteFormat/include
 RUNTIME_SOURCES := $(shell find Sources/RecLiteRuntime -name '*.swift' | sort)
@@ -68,10 +74,12 @@ $(OBJ)/RecLiteRuntime.o: $(RUNTIME_SOURCES) Sources/CRecLiteFormat/include/recli
 	$(SWIFTC) $(EMBEDDED) -target $(HOST_TARGET) -module-name RecLiteRuntime \
 	  -I Sources/CRecLiteFormat/include -emit-module -emit-module-path $(OBJ)/RecLiteRuntime.swiftmodule \
 	  -c $(RUNTIME_SOURCES) -o $@
+	$(ROUTE_SWIFT_ALLOCATIONS) $@
 
 $(OBJ)/RecLiteC.o: $(CAPI_SOURCES) $(OBJ)/RecLiteRuntime.o include/reclite.h
 	$(SWIFTC) $(EMBEDDED) -target $(HOST_TARGET) -module-name RecLiteC \
 	  -I $(OBJ) -I include -I Sources/CRecLiteFormat/include -c $(CAPI_SOURCES) -o $@
+	$(ROUTE_SWIFT_ALLOCATIONS) $@
 
 LIB_OBJECTS := $(OBJ)/RecLiteRuntime.o $(OBJ)/RecLiteC.o $(OBJ)/format.o
 
@@ -118,7 +126,7 @@ swift-test:
 $(BUILD)/sample.rlm: tool
 	$(BIN)/reclite sample-model $@ --users 50 --items 200
 
-$(BIN)/test_capi: Tests/C/test_capi.c include/reclite.h $(LIB)/libreclite.so
+$(BIN)/test_capi: Tests/C/test_capi.c Tests/C/check.h include/reclite.h $(LIB)/libreclite.so
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $< -L$(LIB) -lreclite -Wl,-rpath,$(abspath $(LIB)) -lpthread -o $@
 
@@ -161,36 +169,7 @@ example: $(BIN)/recommend $(BUILD)/sample.rlm
 	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	  $(BIN)/recommend $(BUILD)/sample.rlm 7 10
 
-# libFuzzer + AddressSanitizer over model bytes (Tests/Fuzz), seeded with sample
-# models and with every input that once crashed it (Tests/Fuzz/regressions).
-# On a failure the stack and the crashing input (base64) are printed, so a CI
-# log is enough to reproduce it. The Swift backtracer is off: libFuzzer's own
-# handler reports a trap with its Swift frames.
-FUZZ_SECONDS ?= 45
-FUZZ := $(BUILD)/fuzz
-
-$(FUZZ)/format.o: Sources/CRecLiteFormat/format.cpp Sources/CRecLiteFormat/include/reclite_format.h
-	@mkdir -p $(@D)
-	$(CLANGXX) -g -O1 -fsanitize=address,fuzzer-no-link $(filter-out -O2,$(SHIM_FLAGS)) -c $< -o $@
-
-$(FUZZ)/fuzz-model: $(RUNTIME_SOURCES) Tests/Fuzz/FuzzModel.swift $(FUZZ)/format.o
-	$(SWIFTC) -parse-as-library -module-name RecLiteFuzz -O -g -sanitize=fuzzer,address \
-	  -I Sources/CRecLiteFormat/include $(RUNTIME_SOURCES) Tests/Fuzz/FuzzModel.swift $(FUZZ)/format.o -o $@
-
-fuzz: $(FUZZ)/fuzz-model tool
-	@rm -rf $(FUZZ)/corpus && mkdir -p $(FUZZ)/corpus
-	$(BIN)/reclite sample-model $(FUZZ)/corpus/small.rlm --users 3 --items 5 --dimension 4 > /dev/null
-	$(BIN)/reclite sample-model $(FUZZ)/corpus/int4.rlm --users 3 --items 9 --dimension 8 --item-encoding int4 > /dev/null
-	$(BIN)/reclite sample-model $(FUZZ)/corpus/f16.rlm --users 2 --items 17 --dimension 8 --item-encoding float16 > /dev/null
-	cp Tests/Fuzz/regressions/* $(FUZZ)/corpus/
-	@cd $(FUZZ) && rm -f crash-* && status=0 && \
-	  SWIFT_BACKTRACE=enable=no ./fuzz-model -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -print_final_stats=1 \
-	    corpus > fuzz.log 2>&1 || status=$$?; \
-	  grep -E 'stat::number_of_executed_units|stat::new_units_added|ERROR|SUMMARY' fuzz.log; \
-	  if [ $$status -ne 0 ]; then \
-	    grep -v '^#' fuzz.log | tail -n 60; \
-	    for f in crash-* leak-* timeout-* oom-*; do [ -f "$$f" ] && echo "$$f (base64):" && base64 "$$f"; done; \
-	  fi; exit $$status
+# `make fuzz` (both libFuzzer targets: model files and requests) is in mk/reliability.mk.
 
 # The Python baselines' metric, split and calibration code on hand-computed cases.
 bench-self-test:

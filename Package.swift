@@ -73,3 +73,12 @@ let package = Package(
   ],
   cxxLanguageStandard: .cxx17
 )
+
+// `make swift-asan-test` builds the runtime's tests alone (RECLITE_RUNTIME_TESTS_ONLY set): the
+// AddressSanitizer build then skips the toolkit and the CLI. The package dependency stays
+// declared (resolved, not built), so Package.resolved is the same for both builds.
+if Context.environment["RECLITE_RUNTIME_TESTS_ONLY"] != nil {
+  let runtime: Set = ["CRecLite", "CRecLiteFormat", "RecLiteRuntime", "RecLiteC", "RecLiteWriter", "RecLiteRuntimeTests"]
+  package.targets.removeAll { !runtime.contains($0.name) }
+  package.products = [.library(name: "RecLiteRuntime", targets: ["RecLiteRuntime"])]
+}

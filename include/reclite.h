@@ -39,7 +39,8 @@
  *  - Threads. A reclite_model is immutable after it is opened and may be used
  *    from any number of threads at once. A reclite_session is used by one
  *    thread at a time (create one per thread); sessions of the same model are
- *    independent. No function takes a lock.
+ *    independent. No function takes a lock (reclite_model_slot_publish waits,
+ *    at most a few instructions' time, for readers taking the model it replaces).
  *  - Ids. Users, items and context values are the raw ids of your data set
  *    (int64), never internal row numbers. Unknown ids are not errors: they
  *    map to the model's out-of-vocabulary row ("cold start").
@@ -159,7 +160,9 @@ typedef struct reclite_model reclite_model;
  * open or map), RECLITE_E_BAD_MODEL (failed verification; the message names
  * the first problem, e.g. "tensor 7: buffer 12 out of range (have 9)"),
  * RECLITE_E_UNSUPPORTED (newer format), RECLITE_E_NO_MEMORY.
- * The file must not be modified while the model is open.
+ * The file must not be modified while the model is open: replace it by
+ * writing a new file and renaming it over the old one (see reclite_model_slot;
+ * a mapped file that shrinks makes reads past its end fault with SIGBUS).
  */
 reclite_status reclite_model_open(const char *path, reclite_model **out);
 
@@ -368,6 +371,132 @@ void reclite_session_close(reclite_session *session);
  * Owned by the session. "" for NULL.
  */
 const char *reclite_session_last_error(const reclite_session *session);
+
+/* ---- Swapping models while serving ------------------------------------- */
+
+/**
+ * A model slot holds the model new requests should use and lets you replace
+ * it while other threads keep serving ("hot swap"), e.g. when a new model
+ * arrives over the air. The pattern:
+ *
+ *   1. Write the new file beside the live one, in the same directory (so a
+ *      rename can replace it), under a temporary name.
+ *   2. Open it with reclite_model_open(), which verifies all of it. A corrupt
+ *      or incompatible file fails here: delete it, and nothing changes — the
+ *      slot keeps serving the model it has.
+ *   3. rename() it over the live file's name (atomic; an open model keeps the
+ *      mapping of the file it opened, whatever its name), then
+ *      reclite_model_slot_publish(slot, model) and reclite_model_close(model)
+ *      (the slot keeps its own reference).
+ *   4. Each serving thread calls reclite_session_refresh() between requests;
+ *      its session moves to the newest model. The previous model is freed
+ *      when the last session running it has moved on or closed.
+ *
+ * Never rewrite a model file in place (truncate and write, or copy over it):
+ * an open model maps its file, so a file that shrinks makes the next request
+ * that reads past its new end fault (SIGBUS, which ends the process), and
+ * rewritten bytes change weights under running requests. A renamed-over file
+ * stays intact for as long as a model maps it.
+ *
+ * Requests never look at the slot: score, recommend and score_batch take no
+ * lock and allocate nothing, before, during and after a swap. Every answer
+ * comes from one complete, verified model: the one reclite_session_model()
+ * names between two refreshes.
+ *
+ *     // setup
+ *     reclite_model_slot *slot = NULL;
+ *     reclite_model_slot_create(model, &slot);
+ *     // each serving thread
+ *     reclite_session *session = NULL;
+ *     reclite_session_create_from_slot(slot, NULL, 0, &session);
+ *     for (;;) {
+ *         reclite_session_refresh(session);   // one atomic load unless a model arrived
+ *         reclite_recommend(session, &request, 10, NULL, 0, ids, scores, &n);
+ *     }
+ *     // the updating thread, for each new model file
+ *     if (reclite_model_open(temporary_path, &next) == RECLITE_OK) {
+ *         rename(temporary_path, live_path);
+ *         reclite_model_slot_publish(slot, next);
+ *         reclite_model_close(next);
+ *     } else {
+ *         remove(temporary_path);              // refused; keep serving
+ *     }
+ */
+typedef struct reclite_model_slot reclite_model_slot;
+
+/**
+ * Creates a slot serving `model`; the slot takes its own reference, so the
+ * caller may close its model afterwards. Release the slot with
+ * reclite_model_slot_close(). Thread-safe.
+ * Errors: RECLITE_E_INVALID_ARGUMENT (NULL model or out), RECLITE_E_NO_MEMORY.
+ */
+reclite_status reclite_model_slot_create(const reclite_model *model, reclite_model_slot **out);
+
+/**
+ * Releases the caller's reference to a slot. Sessions created from it keep it
+ * (and their models) alive until they are closed. NULL is a no-op. Not
+ * thread-safe with respect to other calls that use the same slot handle.
+ */
+void reclite_model_slot_close(reclite_model_slot *slot);
+
+/**
+ * Makes `model` the slot's model: sessions of the slot switch to it at their
+ * next reclite_session_refresh(), and sessions created from the slot from now
+ * on start with it. The slot takes its own reference to `model` and drops the
+ * one it held to the previous model, which is freed once no session runs it.
+ * Publish only models you opened (and so verified) yourself.
+ *
+ * Thread-safe: any thread, concurrently with requests, refreshes, other
+ * publishes and reclite_model_slot_get(). Allocates nothing and cannot fail
+ * except on NULL arguments (RECLITE_E_INVALID_ARGUMENT).
+ */
+reclite_status reclite_model_slot_publish(reclite_model_slot *slot, const reclite_model *model);
+
+/**
+ * The slot's current model, as a new reference: *out receives it and the
+ * caller releases it with reclite_model_close(). Useful for its info, titles
+ * and metadata. Thread-safe and lock-free; allocates nothing.
+ * Errors: RECLITE_E_INVALID_ARGUMENT (NULL slot or out).
+ */
+reclite_status reclite_model_slot_get(reclite_model_slot *slot, reclite_model **out);
+
+/**
+ * Creates a session over the slot's current model that reclite_session_refresh()
+ * moves to newer ones. `arena` as in reclite_session_create(): NULL (and 0)
+ * to let the session allocate and own its arena, which a refresh replaces by a
+ * larger one when a new model needs it; or your buffer, which every model the
+ * session switches to must fit (reclite_model_arena_size()). The session keeps
+ * the slot alive until it is closed. Thread-safe.
+ * Errors as reclite_session_create(), with a NULL slot for a NULL model.
+ */
+reclite_status reclite_session_create_from_slot(reclite_model_slot *slot, void *arena, size_t arena_length,
+                                                reclite_session **out);
+
+/**
+ * Moves a session created from a slot to the slot's newest model, if a newer
+ * one was published since the session last looked. Call it between requests,
+ * e.g. before each one: when nothing changed it is one atomic load, takes no
+ * lock and allocates nothing. Switching allocates the new model's session
+ * state (a few hundred bytes) and, for an arena the session owns that is too
+ * small for the new model, a larger arena; it reuses the arena otherwise.
+ * Same thread rules as requests (one thread at a time per session), and safe
+ * concurrently with reclite_model_slot_publish() on any thread.
+ *
+ * On failure the session keeps its model and stays usable; a later call tries
+ * again. Errors: RECLITE_E_INVALID_ARGUMENT (NULL session, or a session not
+ * created from a slot), RECLITE_E_ARENA_TOO_SMALL (the new model does not fit
+ * the caller's arena: "needs N bytes ..."), RECLITE_E_NO_MEMORY.
+ */
+reclite_status reclite_session_refresh(reclite_session *session);
+
+/**
+ * The model a session runs: for a session created from a slot, the model
+ * its requests use until its next refresh. Owned by the session: valid until
+ * its next reclite_session_refresh() or reclite_session_close() (take your own
+ * reference with reclite_model_slot_get() to keep a model longer). NULL for
+ * NULL. Use it to show titles of the model that produced an answer.
+ */
+const reclite_model *reclite_session_model(const reclite_session *session);
 
 /* ---- Requests ---------------------------------------------------------- */
 

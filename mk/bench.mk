@@ -41,6 +41,9 @@ $(SMOKE)/deepfm-precomputed-int8.rlm: $(SMOKE)/interactions.csv tool
 
 bench-smoke: lib tool bench-tool $(BUILD)/sample.rlm $(SMOKE_MODELS)
 	python3 bench/peers/test_onnx_export.py
+	$(BIN)/reclite bench $(BUILD)/sample.rlm --requests 20 > $(SMOKE)/cli-bench.txt
+	grep -E "heap allocations during [0-9]+ timed calls: 0$$" $(SMOKE)/cli-bench.txt
+	grep -E "recommend: [1-9][0-9]* multiply-adds" $(SMOKE)/cli-bench.txt
 	$(SPEED) $(BUILD)/sample.rlm $(SMOKE_MODELS) --quick --check
 
 TEST_TARGETS += bench-smoke

@@ -40,9 +40,11 @@ echo "reclite.pc: version $(pkg-config --modversion reclite), flags: $(pkg-confi
 "$reference" "$model" 7 10 > "$work/expected.txt"
 # shellcheck disable=SC2046  # pkg-config's output is a list of flags
 ${CC:-cc} -std=c11 -Wall -Werror examples/c/recommend.c $(pkg-config --cflags --libs reclite) -o "$work/recommend-shared"
-if readelf -d "$work/recommend-shared" | grep -qE 'RPATH|RUNPATH'; then fail "recommend-shared has an rpath"; fi
-readelf -d "$work/recommend-shared" | grep -q "Shared library: \[$soname\]" || fail "recommend-shared does not need $soname"
-LD_LIBRARY_PATH=$lib ldd "$work/recommend-shared" | grep -q "$soname => $lib/$soname" || fail "the loader does not pick $lib/$soname"
+# grep reads all of its input here (no -q): with pipefail, a grep -q that stops at the first
+# match can leave the writer (ldd, readelf) dying of SIGPIPE and so fail the pipeline.
+if readelf -d "$work/recommend-shared" | grep -E 'RPATH|RUNPATH' > /dev/null; then fail "recommend-shared has an rpath"; fi
+readelf -d "$work/recommend-shared" | grep "Shared library: \[$soname\]" > /dev/null || fail "recommend-shared does not need $soname"
+LD_LIBRARY_PATH=$lib ldd "$work/recommend-shared" | grep "$soname => $lib/$soname" > /dev/null || fail "the loader does not pick $lib/$soname"
 LD_LIBRARY_PATH=$lib "$work/recommend-shared" "$model" 7 10 > "$work/shared.txt"
 diff -u "$work/expected.txt" "$work/shared.txt" || fail "the installed library recommends differently"
 echo "shared: built with \$(pkg-config --cflags --libs reclite), needs $soname, runs with LD_LIBRARY_PATH=$lib:"
@@ -51,7 +53,7 @@ cat "$work/shared.txt"
 # Statically linked (pkg-config --static adds Libs.private): no libreclite at run time.
 # shellcheck disable=SC2046
 ${CC:-cc} -std=c11 -Wall -Werror -static examples/c/recommend.c $(pkg-config --static --cflags --libs reclite) -o "$work/recommend-static"
-if readelf -d "$work/recommend-static" 2>/dev/null | grep -q 'Shared library'; then fail "recommend-static needs shared libraries"; fi
+if readelf -d "$work/recommend-static" 2>/dev/null | grep 'Shared library' > /dev/null; then fail "recommend-static needs shared libraries"; fi
 "$work/recommend-static" "$model" 7 10 > "$work/static.txt"
 diff -u "$work/expected.txt" "$work/static.txt" || fail "the static library recommends differently"
 echo "static: built with -static \$(pkg-config --static --cflags --libs reclite), $(stat -c %s "$work/recommend-static") bytes, same output"

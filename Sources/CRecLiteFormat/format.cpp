@@ -7,14 +7,30 @@
 #include "generated/reclite_generated.h"
 #include "../../include/reclite.h"  // the version macros: one source for the library's version
 
+#include <atomic>
+#include <new>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef RLF_STRICT_RESERVATIONS
+#include <stdio.h>
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#include <sanitizer/common_interface_defs.h>
+#define RLF_PRINT_STACK() __sanitizer_print_stack_trace()
+#endif
+#endif
+#ifndef RLF_PRINT_STACK
+#define RLF_PRINT_STACK() ((void)0)
+#endif
+#endif
 
 namespace fbs = reclite::fb;
 
@@ -59,7 +75,50 @@ constexpr CrcTable kCrcTable;
 
 thread_local char thread_message[RLF_MESSAGE_CAPACITY];
 
+// ---- Reservations (see "Fallible sections" in reclite_format.h) ----
+
+constexpr size_t kReservationAlignment = 64;
+constexpr int kMaxReservations = 8;
+
+struct Reservation {
+  void *block;
+  size_t size;
+};
+
+thread_local int section_depth = 0;
+thread_local int reservation_count = 0;
+thread_local Reservation reservations[kMaxReservations];
+
+// The smallest reserved block of at least `size` bytes, removed from the list; NULL when none fits.
+void *take_reserved(size_t size, size_t alignment) {
+  if (section_depth == 0 || alignment > kReservationAlignment) return nullptr;
+  int best = -1;
+  for (int i = 0; i < reservation_count; ++i) {
+    if (reservations[i].size >= size && (best < 0 || reservations[i].size < reservations[best].size)) best = i;
+  }
+  if (best < 0) return nullptr;
+  void *block = reservations[best].block;
+  reservations[best] = reservations[--reservation_count];
+  return block;
+}
+
+#ifdef RLF_STRICT_RESERVATIONS
+[[noreturn]] void unreserved(const char *what, size_t size) {
+  fprintf(stderr, "reclite: %s of %zu bytes inside a fallible section (a missing reservation), from:\n", what, size);
+  RLF_PRINT_STACK();
+  abort();
+}
+#endif
+
 }  // namespace
+
+// The model slot (see reclite_format.h).
+struct rlf_slot {
+  std::atomic<void *> current;
+  std::atomic<uintptr_t> generation;
+  // Readers between loading `current` and referencing what they loaded.
+  std::atomic<uintptr_t> reading;
+};
 
 extern "C" {
 
@@ -286,5 +345,75 @@ size_t rlf_struct_size_v1(rlf_struct which) {
   }
   return SIZE_MAX;
 }
+
+void rlf_section_begin(void) { ++section_depth; }
+
+void rlf_section_end(void) {
+  if (section_depth == 0 || --section_depth > 0) return;
+  while (reservation_count > 0) free(reservations[--reservation_count].block);
+}
+
+int rlf_reserve(size_t size) {
+  if (section_depth == 0) return 1;
+  if (reservation_count == kMaxReservations) {
+#ifdef RLF_STRICT_RESERVATIONS
+    unreserved("a reservation beyond the limit", size);
+#else
+    return 1;  // the allocation falls back to the C library's allocator
+#endif
+  }
+  void *block = nullptr;
+  if (posix_memalign(&block, kReservationAlignment, size > 0 ? size : 1) != 0) return 0;
+  reservations[reservation_count++] = {block, size};
+  return 1;
+}
+
+int rlf_swift_posix_memalign(void **out, size_t alignment, size_t size) {
+  if (void *block = take_reserved(size, alignment)) {
+    *out = block;
+    return 0;
+  }
+#ifdef RLF_STRICT_RESERVATIONS
+  if (section_depth > 0) unreserved("a Swift allocation", size);
+#endif
+  return posix_memalign(out, alignment, size);
+}
+
+rlf_slot *rlf_slot_create(void *initial) {
+  void *memory = rlf_aligned_alloc(sizeof(rlf_slot), alignof(rlf_slot) < sizeof(void *) ? sizeof(void *) : alignof(rlf_slot));
+  if (memory == nullptr) return nullptr;
+  rlf_slot *slot = new (memory) rlf_slot;
+  slot->current.store(initial, std::memory_order_relaxed);
+  slot->generation.store(0, std::memory_order_relaxed);
+  slot->reading.store(0, std::memory_order_relaxed);
+  return slot;
+}
+
+void rlf_slot_destroy(rlf_slot *slot) {
+  if (slot == nullptr) return;
+  slot->~rlf_slot();
+  rlf_aligned_free(slot);
+}
+
+// Sequentially consistent on both sides: either a reader's load sees the new
+// value, or the replacing thread's check of `reading` sees that reader (the
+// store-load pattern that weaker orderings would not order).
+void *rlf_slot_read(rlf_slot *slot, rlf_retain_fn retain) {
+  slot->reading.fetch_add(1, std::memory_order_seq_cst);
+  void *value = slot->current.load(std::memory_order_seq_cst);
+  retain(value);
+  slot->reading.fetch_sub(1, std::memory_order_release);
+  return value;
+}
+
+void *rlf_slot_replace(rlf_slot *slot, void *next) {
+  void *previous = slot->current.exchange(next, std::memory_order_seq_cst);
+  slot->generation.fetch_add(1, std::memory_order_seq_cst);
+  // A reader inside its read may have loaded `previous` and not referenced it yet.
+  while (slot->reading.load(std::memory_order_seq_cst) != 0) sched_yield();
+  return previous;
+}
+
+uintptr_t rlf_slot_generation(const rlf_slot *slot) { return slot->generation.load(std::memory_order_acquire); }
 
 }  // extern "C"

@@ -43,13 +43,7 @@ public func reclite_model_open(
   _ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> reclite_status {
   guard let path, let out else { return fail(RecLiteError(.invalidArgument, "path and out must not be NULL")) }
-  do throws(RecLiteError) {
-    let model = try Model.open(path: path)
-    out.pointee = OpaquePointer(Unmanaged.passRetained(model).toOpaque())
-    return ok
-  } catch {
-    return fail(error)
-  }
+  return handOut(out) { () throws(RecLiteError) in try Model.open(path: path) }
 }
 
 @c @implementation
@@ -62,14 +56,10 @@ public func reclite_model_open_buffer(
   }
   let known = UInt32(RECLITE_OPEN_COPY | RECLITE_OPEN_SKIP_CHECKSUM)
   guard flags & ~known == 0 else { return fail(RecLiteError(.invalidArgument, "unknown open flags \(flags)")) }
-  do throws(RecLiteError) {
-    let model = try Model.open(
+  return handOut(out) { () throws(RecLiteError) in
+    try Model.open(
       buffer: data, length: length, copy: flags & UInt32(RECLITE_OPEN_COPY) != 0,
       verifyChecksum: flags & UInt32(RECLITE_OPEN_SKIP_CHECKSUM) == 0)
-    out.pointee = OpaquePointer(Unmanaged.passRetained(model).toOpaque())
-    return ok
-  } catch {
-    return fail(error)
   }
 }
 
@@ -220,22 +210,15 @@ public func reclite_session_create(
   guard let model = borrow(handle), let out else {
     return fail(RecLiteError(.invalidArgument, "model and out must not be NULL"))
   }
-  guard arena != nil || arenaLength == 0 else {
-    return fail(RecLiteError(.invalidArgument, "arena is NULL but arena_length is \(UInt64(UInt(bitPattern: arenaLength)))"))
-  }
-  do throws(RecLiteError) {
-    let session = try Session(model: model, arena: arena, length: Int(clamping: UInt(bitPattern: arenaLength)))
-    out.pointee = OpaquePointer(Unmanaged.passRetained(session).toOpaque())
-    return ok
-  } catch {
-    return fail(error)
+  return createSession(arena, arenaLength, out) { arena, length throws(RecLiteError) in
+    try ServingSession.create(model: model, arena: arena, length: length)
   }
 }
 
 @c @implementation
 public func reclite_session_close(_ session: OpaquePointer?) {
   guard let session else { return }
-  Unmanaged<Session>.fromOpaque(UnsafeRawPointer(session)).release()
+  Unmanaged<ServingSession>.fromOpaque(UnsafeRawPointer(session)).release()
 }
 
 @c @implementation
@@ -253,7 +236,7 @@ public func reclite_score(
     return fail(RecLiteError(.invalidArgument, "session must not be NULL"))
   }
   do throws(RecLiteError) {
-    try session.score(convert(request), itemIDs: itemIDs, count: checkedCount(count, "item count"), scores: scoresOut)
+    try session.session.score(convert(request), itemIDs: itemIDs, count: checkedCount(count, "item count"), scores: scoresOut)
     return ok
   } catch {
     return fail(error, session)
@@ -270,7 +253,7 @@ public func reclite_recommend(
     return fail(RecLiteError(.invalidArgument, "session must not be NULL"))
   }
   do throws(RecLiteError) {
-    try session.recommend(
+    try session.session.recommend(
       convert(request), k: clampedCount(k), excludeIDs: excludeIDs, excludeCount: checkedCount(excludeCount, "exclude count"),
       idsOut: idsOut, scoresOut: scoresOut, countOut: countOut, requireCountOut: true)
     return ok
@@ -292,7 +275,7 @@ public func reclite_score_batch(
     guard count == 0 || requests != nil else {
       throw RecLiteError(.invalidArgument, "requests must not be NULL when request_count is \(count)")
     }
-    try session.scoreBatch(
+    try session.session.scoreBatch(
       requestCount: count, request: { r throws(RecLiteError) in try convert(requests.map { $0 + r }) },
       itemIDs: itemIDs, itemCount: checkedCount(itemCount, "item count"), scores: scoresOut)
     return ok
@@ -301,7 +284,100 @@ public func reclite_score_batch(
   }
 }
 
+// MARK: Model slots (hot swap)
+
+@c @implementation
+public func reclite_model_slot_create(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?)
+  -> reclite_status
+{
+  guard let model = borrow(handle), let out else {
+    return fail(RecLiteError(.invalidArgument, "model and out must not be NULL"))
+  }
+  return handOut(out) { () throws(RecLiteError) in try ModelSlot.create(serving: model) }
+}
+
+@c @implementation
+public func reclite_model_slot_close(_ slot: OpaquePointer?) {
+  guard let slot else { return }
+  Unmanaged<ModelSlot>.fromOpaque(UnsafeRawPointer(slot)).release()
+}
+
+@c @implementation
+public func reclite_model_slot_publish(_ handle: OpaquePointer?, _ modelHandle: OpaquePointer?) -> reclite_status {
+  guard let slot = borrowSlot(handle), let model = borrow(modelHandle) else {
+    return fail(RecLiteError(.invalidArgument, "slot and model must not be NULL"))
+  }
+  slot.publish(model)
+  return ok
+}
+
+@c @implementation
+public func reclite_model_slot_get(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?)
+  -> reclite_status
+{
+  guard let slot = borrowSlot(handle), let out else {
+    return fail(RecLiteError(.invalidArgument, "slot and out must not be NULL"))
+  }
+  return handOut(out) { () throws(RecLiteError) in try slot.current().model }
+}
+
+@c @implementation
+public func reclite_session_create_from_slot(
+  _ handle: OpaquePointer?, _ arena: UnsafeMutableRawPointer?, _ arenaLength: Int,
+  _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> reclite_status {
+  guard let slot = borrowSlot(handle), let out else {
+    return fail(RecLiteError(.invalidArgument, "slot and out must not be NULL"))
+  }
+  return createSession(arena, arenaLength, out) { arena, length throws(RecLiteError) in
+    try ServingSession.create(slot: slot, arena: arena, length: length)
+  }
+}
+
+@c @implementation
+public func reclite_session_refresh(_ handle: OpaquePointer?) -> reclite_status {
+  guard let session = borrowSession(handle) else {
+    return fail(RecLiteError(.invalidArgument, "session must not be NULL"))
+  }
+  do throws(RecLiteError) {
+    try session.refresh()
+    return ok
+  } catch {
+    return fail(error, session)
+  }
+}
+
+@c @implementation
+public func reclite_session_model(_ handle: OpaquePointer?) -> OpaquePointer? {
+  guard let session = borrowSession(handle) else { return nil }
+  return OpaquePointer(Unmanaged.passUnretained(session.model).toOpaque())
+}
+
 // MARK: Helpers
+
+/// Checks a new session's arena arguments, makes it with `make(arena, length)` and hands it out.
+func createSession(
+  _ arena: UnsafeMutableRawPointer?, _ arenaLength: Int, _ out: UnsafeMutablePointer<OpaquePointer?>,
+  _ make: (UnsafeMutableRawPointer?, Int) throws(RecLiteError) -> ServingSession
+) -> reclite_status {
+  guard arena != nil || arenaLength == 0 else {
+    return fail(RecLiteError(.invalidArgument, "arena is NULL but arena_length is \(UInt64(UInt(bitPattern: arenaLength)))"))
+  }
+  let length = Int(clamping: UInt(bitPattern: arenaLength))
+  return handOut(out) { () throws(RecLiteError) in try make(arena, length) }
+}
+
+/// Makes an object and hands the caller its reference through `out`, or records the failure.
+func handOut<Object: AnyObject>(
+  _ out: UnsafeMutablePointer<OpaquePointer?>, _ make: () throws(RecLiteError) -> Object
+) -> reclite_status {
+  do throws(RecLiteError) {
+    out.pointee = OpaquePointer(Unmanaged.passRetained(try make()).toOpaque())
+    return ok
+  } catch {
+    return fail(error)
+  }
+}
 
 let ok = reclite_status(rawValue: 0)
 
@@ -320,9 +396,15 @@ func borrow(_ handle: OpaquePointer?) -> Model? {
   return Unmanaged<Model>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
 }
 
-func borrowSession(_ handle: OpaquePointer?) -> Session? {
+/// The session behind a handle (a `ServingSession`: the C API's sessions can follow a slot).
+func borrowSession(_ handle: OpaquePointer?) -> ServingSession? {
   guard let handle else { return nil }
-  return Unmanaged<Session>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+  return Unmanaged<ServingSession>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+}
+
+func borrowSlot(_ handle: OpaquePointer?) -> ModelSlot? {
+  guard let handle else { return nil }
+  return Unmanaged<ModelSlot>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
 }
 
 /// A size_t k as Int; values beyond Int.max (negative ints cast by a caller) saturate: a k
@@ -343,7 +425,7 @@ func checkedCount(_ count: Int, _ what: StaticString) throws(RecLiteError) -> In
 }
 
 /// Records the failure in this thread's message buffer (and the session's) and returns its status.
-func fail(_ error: RecLiteError, _ session: Session? = nil) -> reclite_status {
+func fail(_ error: RecLiteError, _ session: ServingSession? = nil) -> reclite_status {
   error.message.copy(to: rlf_thread_message(), capacity: Int(RLF_MESSAGE_CAPACITY))
   session?.record(error)
   return reclite_status(rawValue: UInt32(bitPattern: error.status.rawValue))

@@ -42,7 +42,9 @@ public enum MemoryPlanner {
   public static func alignUp(_ value: Int) -> Int { (value + alignment - 1) & ~(alignment - 1) }
 
   /// Offsets (one per request, in request order) and the bytes they span.
-  /// O(n²) in the number of requests, which is small (tens).
+  /// O(n²) in the number of requests, which is small (tens). Allocates exactly
+  /// `scratchArrays` arrays of `requests.count` Ints (one is returned) and nothing
+  /// else: a fallible section reserves them with `reserveScratch`.
   public static func plan(_ requests: [PlanRequest]) throws(Overflow) -> (offsets: [Int], totalBytes: Int) {
     let n = requests.count
     var offsets = [Int](repeating: 0, count: n)
@@ -81,6 +83,14 @@ public enum MemoryPlanner {
       placed.append(index)
     }
     return (offsets, total)
+  }
+
+  /// Arrays of `requests.count` Ints that `plan` allocates.
+  static let scratchArrays = 4
+
+  /// Reserves what `plan` allocates for `count` requests, so it cannot trap in a fallible section.
+  static func reserveScratch(count: Int) throws(RecLiteError) {
+    for _ in 0..<scratchArrays { try Fallible.reserveArray(of: Int.self, count: count, for: "the memory plan") }
   }
 
   /// 0..<n ordered by `precedes` (stable insertion sort: n is tens, and the

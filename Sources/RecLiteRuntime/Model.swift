@@ -3,7 +3,7 @@
 
 import CRecLiteFormat
 
-public final class Model {
+public final class Model: @unchecked Sendable {  // immutable after open
   /// What keeps the bytes alive: the mapping of a file, the model's own copy, or nothing when
   /// the caller lends them.
   enum Storage {
@@ -33,6 +33,8 @@ public final class Model {
         .badModel, "the arena (\(graph.plannedBytes) bytes of activations, \(plan.scratchBytes) of scratch) exceeds the largest this library can address (\(MemoryPlanner.maxArenaBytes) bytes)")
     }
     graph.arenaBytes = arena
+    try Fallible.reserve(
+      bytes: Fallible.objectBytes(fields: MemoryLayout<ModelGraph>.size + 6 * MemoryLayout<Int>.size), for: "the model")
     self.init(graph: graph, plan: plan, bytes: bytes, length: length, storage: storage)
   }
 
@@ -44,15 +46,26 @@ public final class Model {
     self.storage = storage
   }
 
-  /// Maps and verifies a model file.
+  /// Maps and verifies a model file. Running out of memory is `.noMemory`, never a trap.
   public static func open(path: UnsafePointer<CChar>) throws(RecLiteError) -> Model {
-    let file = try MappedFile.map(path)
-    return try Model(bytes: file.bytes, length: file.length, storage: .mapped(file), verifyChecksum: true)
+    try Fallible.section { () throws(RecLiteError) -> Model in
+      let file = try MappedFile.map(path)
+      return try Model(bytes: file.bytes, length: file.length, storage: .mapped(file), verifyChecksum: true)
+    }
   }
 
-  /// Verifies a model in memory, borrowing the bytes or copying them.
+  /// Verifies a model in memory, borrowing the bytes or copying them. Running out of memory
+  /// is `.noMemory`, never a trap.
   public static func open(
     buffer: UnsafeRawPointer, length: Int, copy: Bool, verifyChecksum: Bool
+  ) throws(RecLiteError) -> Model {
+    try Fallible.section { () throws(RecLiteError) -> Model in
+      try open(inSection: buffer, length: length, copy: copy, verifyChecksum: verifyChecksum)
+    }
+  }
+
+  private static func open(
+    inSection buffer: UnsafeRawPointer, length: Int, copy: Bool, verifyChecksum: Bool
   ) throws(RecLiteError) -> Model {
     guard copy else {
       let misalignment = Int(bitPattern: buffer) % MemoryPlanner.alignment

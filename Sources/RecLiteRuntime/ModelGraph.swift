@@ -54,8 +54,9 @@ public struct ModelGraph: @unchecked Sendable {
   public var plannedBytes: Int = 0
 
   /// What the loader derived from the file and keeps beside it (widened index vectors, the
-  /// rank tables of mixed-precision tables); shared by every copy of the graph.
-  let derived = DerivedMemory()
+  /// rank tables of mixed-precision tables); shared by every copy of the graph. Made by
+  /// `ModelLoader.load` (a reserved allocation, like every one made while opening a model).
+  var derived: DerivedMemory? = nil
 
   public init() {}
 

@@ -10,6 +10,7 @@ extension ModelLoader {
     guard info.feature_count >= 1 && info.feature_count <= 1024 else {
       throw RecLiteError(.badModel, "model has \(info.feature_count) features (1 to 1024 allowed)")
     }
+    try graph.features.fallibleReserveCapacity(Int(info.feature_count), for: "the feature table")
     for index in 0..<Int(info.feature_count) {
       var raw = rlf_feature()
       rlf_feature_get(bytes, UInt32(index), &raw)
@@ -102,7 +103,8 @@ extension ModelLoader {
   mutating func readOps() throws(RecLiteError) {
     var info = rlf_model_info()
     rlf_model_info_get(bytes, &info)
-    var available = [Bool](repeating: false, count: graph.tensors.count)
+    try reserveOpTables(opCount: Int(info.op_count))
+    var available = try [Bool](fallibleRepeating: false, count: graph.tensors.count, for: "the op checks")
     for (i, tensor) in graph.tensors.enumerated() where tensor.isConstant { available[i] = true }
     for feature in graph.features { available[feature.input] = true }
     for index in 0..<Int(info.op_count) {
@@ -172,6 +174,21 @@ extension ModelLoader {
     if graph.topKOp >= 0 && graph.topKOp != graph.ops.count - 1 {
       throw RecLiteError(.badModel, "\(opLabel(graph.topKOp)): TOP_K must be the last op")
     }
+  }
+
+  /// Gives the op tables their final capacity, so reading the ops never grows them: the
+  /// inputs of ops that pass the 64-input limit fit in the sum of min(inputs, 64).
+  private mutating func reserveOpTables(opCount: Int) throws(RecLiteError) {
+    var inputs = 0
+    for index in 0..<opCount {
+      var raw = rlf_op()
+      rlf_op_get(bytes, UInt32(index), &raw)
+      inputs += min(Int(raw.input_count), 64)
+    }
+    try graph.ops.fallibleReserveCapacity(opCount, for: "the op table")
+    try graph.opInputs.fallibleReserveCapacity(inputs, for: "the op inputs")
+    try graph.requestOps.fallibleReserveCapacity(opCount, for: "the request ops")
+    try graph.candidateOps.fallibleReserveCapacity(opCount, for: "the candidate ops")
   }
 
   /// A float32 activation input of an op.
@@ -365,7 +382,7 @@ extension ModelLoader {
     catalog.popularity = raw.popularity
     catalog.popularityCount = Int(raw.popularity_count)
     if let popularity = raw.popularity {
-      var seen = [Bool](repeating: false, count: rows)
+      var seen = try [Bool](fallibleRepeating: false, count: rows, for: "the popularity check")
       for i in 0..<catalog.popularityCount {
         let row = Int(popularity[i])
         guard row >= 0 && row < rows else {
@@ -406,31 +423,39 @@ extension ModelLoader {
     graph.arenaBytes = arena
   }
 
+  /// The op run at `position` of a request: the request ops, then the candidate ops.
+  private func op(inExecutionOrder position: Int) -> Int {
+    let requestSteps = graph.requestOps.count
+    return position < requestSteps ? graph.requestOps[position] : graph.candidateOps[position - requestSteps]
+  }
+
   /// One plan request per activation tensor, with lifetimes in execution
   /// order: step 0 writes the request's feature inputs, then the request ops,
   /// then (replayed for every chunk) the item input and the candidate ops.
   /// Values read across chunks live until the last step.
-  private func planRequests() -> [PlanRequest?] {
+  private func planRequests() throws(RecLiteError) -> [PlanRequest?] {
     let requestSteps = graph.requestOps.count
     let lastStep = requestSteps + graph.candidateOps.count
-    var step = [Int](repeating: 0, count: graph.ops.count)
+    var step = try [Int](fallibleRepeating: 0, count: graph.ops.count, for: "the memory plan")
     for (i, op) in graph.requestOps.enumerated() { step[op] = 1 + i }
     for (i, op) in graph.candidateOps.enumerated() { step[op] = requestSteps + 1 + i }
-    var first = [Int](repeating: 0, count: graph.tensors.count)
-    var last = [Int](repeating: 0, count: graph.tensors.count)
+    var first = try [Int](fallibleRepeating: 0, count: graph.tensors.count, for: "the memory plan")
+    var last = try [Int](fallibleRepeating: 0, count: graph.tensors.count, for: "the memory plan")
     for feature in graph.features where feature.kind == .item {
       first[feature.input] = requestSteps + 1
       last[feature.input] = requestSteps + 1
     }
-    for index in graph.requestOps + graph.candidateOps {
+    for position in 0..<lastStep {
+      let index = op(inExecutionOrder: position)
       let op = graph.ops[index]
       first[op.output] = step[index]
       last[op.output] = step[index]
     }
-    for index in graph.requestOps + graph.candidateOps {
+    for position in 0..<lastStep {
+      let index = op(inExecutionOrder: position)
       let op = graph.ops[index]
-      for position in 0..<op.inputCount {
-        let t = graph.input(op, position)
+      for input in 0..<op.inputCount {
+        let t = graph.input(op, input)
         guard t >= 0, !graph.tensors[t].isConstant else { continue }
         let crossesChunks = op.stage == .candidate && graph.tensors[t].stage != .candidate
         last[t] = max(last[t], crossesChunks ? lastStep : step[index])
@@ -439,7 +464,7 @@ extension ModelLoader {
     last[graph.scoreOutput] = lastStep
     if graph.topKOp >= 0 { last[graph.input(graph.ops[graph.topKOp], 0)] = lastStep }
     var requests: [PlanRequest?] = []
-    requests.reserveCapacity(graph.tensors.count)
+    try requests.fallibleReserveCapacity(graph.tensors.count, for: "the memory plan")
     for (t, tensor) in graph.tensors.enumerated() {
       if tensor.isConstant {
         requests.append(nil)
@@ -493,8 +518,12 @@ extension ModelLoader {
   /// Plans the activations of the graph (one request per tensor, nil for constants, which
   /// get offset -1); an arena past `MemoryPlanner.maxArenaBytes` names the tensor that ends there.
   func planActivations(_ requests: [PlanRequest?]) throws(RecLiteError) -> (offsets: [Int], total: Int) {
+    var activations = 0
+    for request in requests where request != nil { activations += 1 }
     var dense: [PlanRequest] = []
+    try dense.fallibleReserveCapacity(activations, for: "the memory plan")
     var owner: [Int] = []
+    try owner.fallibleReserveCapacity(activations, for: "the memory plan")
     for (t, request) in requests.enumerated() {
       if let request {
         dense.append(request)
@@ -503,6 +532,7 @@ extension ModelLoader {
     }
     let planned: [Int]
     let total: Int
+    try MemoryPlanner.reserveScratch(count: activations)
     do throws(MemoryPlanner.Overflow) {
       (planned, total) = try MemoryPlanner.plan(dense)
     } catch {
@@ -514,7 +544,7 @@ extension ModelLoader {
       throw RecLiteError(
         .badModel, "memory plan: \(tensor) of \(error.size) bytes at offset \(error.offset) ends past the largest arena this library can address (\(limit) bytes)")
     }
-    var offsets = [Int](repeating: -1, count: requests.count)
+    var offsets = try [Int](fallibleRepeating: -1, count: requests.count, for: "the memory plan")
     for (i, t) in owner.enumerated() { offsets[t] = planned[i] }
     return (offsets, total)
   }

@@ -42,7 +42,7 @@ extension ModelLoader {
       throw RecLiteError(
         .badModel, "\(label): row bitmap \(tensorLabel(tensor.rowSplit)) must be a constant uint8 vector of \(words * 8) bytes for \(rows) rows")
     }
-    let rank = try graph.derived.allocate(words, of: Int32.self, for: label)
+    let rank = try derivedMemory().allocate(words, of: Int32.self, for: label)
     var set = 0
     for w in 0..<words {
       rank[w] = Int32(truncatingIfNeeded: set)

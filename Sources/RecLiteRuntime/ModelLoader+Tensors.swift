@@ -7,7 +7,7 @@ extension ModelLoader {
     var info = rlf_model_info()
     rlf_model_info_get(bytes, &info)
     let count = Int(info.tensor_count)
-    graph.tensors.reserveCapacity(count)
+    try graph.tensors.fallibleReserveCapacity(count, for: "the tensor table")
     for index in 0..<count {
       var raw = rlf_tensor()
       rlf_tensor_get(bytes, UInt32(index), &raw)

@@ -24,7 +24,13 @@ final class AlignedMemory {
     throws(RecLiteError) -> AlignedMemory
   {
     guard let pointer = rlf_aligned_alloc(byteCount, alignment) else {
-      throw RecLiteError(.noMemory, "cannot allocate \(byteCount) bytes for \(what)")
+      throw RecLiteError(.noMemory, "out of memory: cannot allocate \(byteCount) bytes for \(what)")
+    }
+    do throws(RecLiteError) {
+      try Fallible.reserveObject(for: what)
+    } catch {
+      rlf_aligned_free(pointer)
+      throw error
     }
     return AlignedMemory(pointer: pointer, byteCount: byteCount)
   }
@@ -57,6 +63,12 @@ final class MappedFile {
     guard error == 0, let data else {
       let reason = StringRef(cString: rlf_errno_text(error))
       throw RecLiteError(.io, "cannot open \(StringRef(cString: path)): \(reason)")
+    }
+    do throws(RecLiteError) {
+      try Fallible.reserveObject(for: "a mapped model file")
+    } catch {
+      rlf_unmap_file(data, length)
+      throw error
     }
     return MappedFile(bytes: data, length: length)
   }

@@ -330,7 +330,6 @@ public final class Session {
     }
     if let context = request.context {
       for i in 0..<request.contextCount {
-        let feature = graph.features[Int(context[i].feature)]
         executor.setRow(model.plan.rowOrOOV(of: context[i].value, feature: Int(context[i].feature)), of: Int(context[i].feature))
       }
     }

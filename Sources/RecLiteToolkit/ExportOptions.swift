@@ -27,7 +27,7 @@ public struct ExportOptions: Sendable, Codable, Equatable {
 
   /// Whether to precompute item-side work (first-layer item block, field sums) for every item.
   public enum ItemPrecompute: String, Sendable, Codable, CaseIterable {
-    /// Precompute when the tables are at most three times the item embeddings they replace.
+    /// Precompute unless the tables would pass `DeepFMExport.precomputeBudget` (64 MiB).
     case auto
     /// Always: fastest per candidate, largest file for wide first layers.
     case always

@@ -6,9 +6,36 @@ import Foundation
 import RecLiteRuntime
 
 extension ModelBuilder {
-  /// The file's bytes, planned for chunks of `maxBatch` candidates.
+  /// The arena a student should fit in: a small board's L2 share, and what one session costs.
+  public static let arenaTarget = 64 * 1024
+
+  /// Candidate chunk sizes tried, largest first: larger chunks spread each layer's weight reads
+  /// over more candidates; smaller ones shrink the arena.
+  static let batchChoices = [256, 128, 64]
+
+  /// The file's bytes, planned for chunks of `maxBatch` candidates — by default the largest of
+  /// `batchChoices` whose arena fits `arenaTarget`, or the largest when none does (a model that
+  /// big, like a teacher, is not for a small board, and keeps its speed).
   /// Throws when the runtime would reject the model (the message says why).
-  public func serialize(maxBatch: Int = 256) throws -> [UInt8] {
+  public func serialize(maxBatch: Int? = nil) throws -> [UInt8] {
+    if let maxBatch { return try serialize(batch: maxBatch) }
+    var largest: [UInt8]? = nil
+    for batch in Self.batchChoices {
+      let file = try serialize(batch: batch)
+      if try Self.sessionArena(file) <= Self.arenaTarget { return file }
+      if largest == nil { largest = file }
+    }
+    return largest!
+  }
+
+  /// The arena a session of the file needs, as the runtime computes it at open.
+  static func sessionArena(_ file: [UInt8]) throws -> Int {
+    try file.withUnsafeBytes { raw in
+      try Model.open(buffer: raw.baseAddress!, length: raw.count, copy: true, verifyChecksum: false).arenaBytes
+    }
+  }
+
+  private func serialize(batch maxBatch: Int) throws -> [UInt8] {
     guard maxBatch >= 1 && maxBatch <= ModelLoader.maxBatchLimit else {
       throw ModelWriterError("max batch \(maxBatch) is outside 1…\(ModelLoader.maxBatchLimit)")
     }
@@ -71,7 +98,7 @@ extension ModelBuilder {
   }
 
   /// Writes the model atomically: a temporary file in the same directory, then a rename.
-  public func write(to url: URL, maxBatch: Int = 256) throws {
+  public func write(to url: URL, maxBatch: Int? = nil) throws {
     let bytes = try serialize(maxBatch: maxBatch)
     try AtomicFile.write(Data(bytes), to: url)
   }

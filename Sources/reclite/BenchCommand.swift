@@ -1,52 +1,78 @@
-// `reclite bench MODEL`: how fast a model answers on this machine.
+// `reclite bench MODEL`: the C-level speed benchmark (bench/speed/reclite_bench.c, linked to the
+// released libreclite) for one model, with the model's multiply-add counts filled in so the
+// harness can say how far each request is from the machine's floor.
 
 import ArgumentParser
 import Foundation
 import RecLiteRuntime
-import RecLiteToolkit
 
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
-    abstract: "Measure recommend latency of a .rlm model through the runtime.",
+    abstract: "Measure a .rlm model's speed through the C API (reclite-bench).",
     discussion: """
-      Runs top-K recommendations for the model's known users (cycling through
-      them), one thread and one session, after a warm-up pass, and prints the
-      mean, median and 99th-percentile latency. Timings on a shared machine are
-      noisy: compare models within one run.
+      Runs reclite-bench, the C harness over the released library: open time,
+      p50/p99 µs of scoring 1, 100, 1,000 candidates and the whole catalog, top-10
+      over the catalog with a seen-list excluded, heap allocations per call,
+      arena bytes, peak RSS, and multiply-adds per second against the measured
+      single-core peak (the model's multiply-add counts come from this command).
+      One thread, one session. Timings on a shared machine are noisy: compare
+      models within one run; `make bench` adds callgrind instruction counts and
+      ONNX Runtime running the same model (bench/README.md).
+
+      reclite-bench is found through $RECLITE_BENCH_TOOL, beside this program,
+      or on PATH; `make bench-tool` builds it into build/bin.
 
       Example:
-        reclite bench out/student-int8.rlm --requests 500 -k 10
+        reclite bench out/demo/two-tower-distilled-int8-seed1.rlm --requests 500
       """
   )
 
   @Argument(help: "The .rlm file.")
   var model: String
 
-  @Option(help: "Requests to time.")
+  @Option(help: "Requests per workload.")
   var requests = 300
 
-  @Option(name: .short, help: "Items per recommendation.")
-  var k = 10
+  @Option(help: "Items in the seen-list excluded from top-10.")
+  var exclude = 150
+
+  @Flag(help: "Print the figures as JSON.")
+  var json = false
 
   func validate() throws {
     guard requests >= 1 else { throw ValidationError("--requests must be at least 1") }
-    guard k >= 1 else { throw ValidationError("-k must be at least 1") }
+    guard exclude >= 0 else { throw ValidationError("--exclude must be 0 or more") }
   }
 
   func run() throws {
-    let opened = try RecLiteRuntime.Model.open(commandLinePath: model)
-    let graph = opened.graph
-    guard graph.topKOp >= 0 else { throw CommandFailure("\(model): the model has no catalog to recommend from") }
-    let userRows = graph.userFeature >= 0 ? graph.features[graph.userFeature].rowCount : 0
-    let users: [Int64] = (0..<requests).map { i in
-      userRows > 0 ? graph.features[graph.userFeature].value(ofRow: i % userRows) : Int64(i)
+    let graph = try RecLiteRuntime.Model.open(commandLinePath: model).graph
+    guard let tool = Self.harness() else {
+      throw CommandFailure(
+        "reclite-bench not found (looked at $RECLITE_BENCH_TOOL, beside \(CommandLine.arguments[0]) and on PATH): build it with `make bench-tool`")
     }
-    let latency = try RecommendLatency.measure(opened, users: users, exclude: users.map { _ in [] }, k: k)
-    let info = "\(graph.catalogSize) items, arena \(opened.arenaBytes) bytes, file \(graph.fileBytes) bytes"
-    print("\(model): \(info)")
-    print(String(
-      format: "recommend top-%d over %d requests: mean %.1f µs, median %.1f µs, p99 %.1f µs",
-      k, latency.requests, latency.meanMicroseconds, latency.medianMicroseconds, latency.p99Microseconds))
+    var arguments = [
+      model, "--requests", "\(requests)", "--exclude", "\(exclude)",
+      "--macs-per-candidate", "\(graph.multiplyAddsPerCandidate)", "--macs-per-request", "\(graph.multiplyAddsPerRequest)",
+    ]
+    if json { arguments.append("--json") }
+    let process = Process()
+    process.executableURL = tool
+    process.arguments = arguments
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      throw CommandFailure("reclite-bench failed (exit status \(process.terminationStatus))")
+    }
+  }
+
+  /// The harness: $RECLITE_BENCH_TOOL, then beside this executable (build/bin holds both), then PATH.
+  static func harness() -> URL? {
+    let environment = ProcessInfo.processInfo.environment
+    var candidates: [String] = []
+    if let explicit = environment["RECLITE_BENCH_TOOL"] { return FileManager.default.isExecutableFile(atPath: explicit) ? URL(fileURLWithPath: explicit) : nil }
+    candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("reclite-bench").path)
+    for directory in (environment["PATH"] ?? "").split(separator: ":") { candidates.append("\(directory)/reclite-bench") }
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }.map { URL(fileURLWithPath: $0) }
   }
 }

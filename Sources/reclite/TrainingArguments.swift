@@ -50,7 +50,7 @@ struct ModelArguments: ParsableArguments {
   var titles: ExportOptions.Titles = .full
 
   @Option(help: ArgumentHelp(
-    "DeepFM only: precompute the item side of the first layer and the FM term for every item (always: fastest per candidate, a larger file; never: smallest file; auto: when the tables stay under 3× the item embeddings).",
+    "DeepFM only: precompute the item side of the first layer and the FM term for every item (always: fastest per candidate, a larger file; never: smallest file; auto: unless the tables would pass 64 MiB).",
     valueName: "when"))
   var precompute: ExportOptions.ItemPrecompute = .auto
 

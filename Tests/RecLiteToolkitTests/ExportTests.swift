@@ -74,6 +74,16 @@ func expectSameScores(_ runtime: [[Float]], _ memory: [[Float]], tolerance: Floa
 }
 
 @Suite struct ExportTests {
+  @Test func autoPrecomputesTheItemSideWithinItsBudget() throws {
+    let dataset = try smallDataset()
+    let model = DeepFM(config: DeepFMConfig(dim: 8, hidden: [12, 6]), userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, seed: 4)
+    #expect(DeepFMExport.precomputedTableBytes(model) == (dataset.itemCount + 1) * (12 + 8) * 4)
+    let auto = try DeepFMExport.builder(model, context: context(dataset), options: ExportOptions(precompute: .auto))
+    #expect(auto.description.hasSuffix("item side precomputed"))
+    let never = try DeepFMExport.builder(model, context: context(dataset), options: ExportOptions(precompute: .never))
+    #expect(!never.description.contains("precomputed"))
+  }
+
   @Test(arguments: [ExportOptions.ItemPrecompute.always, .never], [false, true])
   func deepFMExportScoresLikeTheModel(precompute: ExportOptions.ItemPrecompute, fused: Bool) throws {
     let dataset = try smallDataset()

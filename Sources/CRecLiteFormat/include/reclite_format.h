@@ -8,7 +8,9 @@
  * index out of range yields zeroed output, never undefined behaviour.
  *
  * Also hosts the few libc services the Embedded Swift core cannot import
- * (file mapping, aligned allocation, a thread-local message buffer).
+ * (file mapping, aligned allocation, a thread-local message buffer), the
+ * reservations that let it report out-of-memory instead of trapping, and the
+ * atomics of the model slot (C++ std::atomic is header-only: no libstdc++).
  */
 #ifndef RECLITE_FORMAT_H
 #define RECLITE_FORMAT_H
@@ -173,6 +175,71 @@ void *rlf_aligned_alloc(size_t size, size_t alignment);
 
 /** Frees memory from rlf_aligned_alloc; NULL is a no-op. */
 void rlf_aligned_free(void *memory);
+
+/* ---- Fallible sections: running out of memory without a trap ----------- */
+/*
+ * Embedded Swift's runtime traps when it cannot allocate a class instance or
+ * an array's storage (swift_allocObject force-unwraps posix_memalign's
+ * result). The release library's Makefile renames posix_memalign to
+ * rlf_swift_posix_memalign in the Swift objects, so every Swift allocation
+ * comes through here. Code that must report RECLITE_E_NO_MEMORY runs inside a
+ * fallible section and reserves each Swift allocation just before making it
+ * (rlf_reserve fails cleanly); the allocation then takes the reserved block
+ * and cannot fail. Reservations are per thread; the section's end frees the
+ * ones nothing took. (rlf_aligned_alloc does not draw from them: its failure
+ * is a NULL the caller turns into RECLITE_E_NO_MEMORY before any object exists.)
+ *
+ * Built with RLF_STRICT_RESERVATIONS (the sanitizer builds), a Swift
+ * allocation inside a section that no reservation covers aborts with its size,
+ * so a missing rlf_reserve shows up in every test run, not only when an
+ * injected failure happens to hit it.
+ */
+
+/** Opens a fallible section on this thread (sections nest). */
+void rlf_section_begin(void);
+
+/** Closes a section; the outermost end frees the reservations nothing took. */
+void rlf_section_end(void);
+
+/**
+ * Reserves a block of at least `size` bytes (64-byte aligned) for the next
+ * allocation of that size or less on this thread. Returns 1, or 0 when memory
+ * is exhausted. Outside a section it reserves nothing and returns 1.
+ */
+int rlf_reserve(size_t size);
+
+/** posix_memalign for the Swift runtime: a reserved block when one fits, else the C library's. */
+int rlf_swift_posix_memalign(void **out, size_t alignment, size_t size);
+
+
+/* ---- Model slot: publish a value, read it without locks ------------------ */
+/*
+ * One atomically replaceable pointer (a model) plus a generation that counts
+ * replacements. Readers never block: a reader announces itself, loads the
+ * pointer, takes its own reference and leaves. A replacement swaps the
+ * pointer, bumps the generation, then waits until no reader is between
+ * loading and referencing, so the previous value it returns can be released
+ * safely (no reader can still be about to retain it).
+ */
+typedef struct rlf_slot rlf_slot;
+
+/** A slot holding `initial`; NULL when memory is exhausted. */
+rlf_slot *rlf_slot_create(void *initial);
+
+/** Frees a slot (the caller releases the value it holds). */
+void rlf_slot_destroy(rlf_slot *slot);
+
+/** Takes one reference to a value (the slot's reader calls it before the value can be released). */
+typedef void (*rlf_retain_fn)(void *value);
+
+/** The current value, with one reference taken by `retain` while it cannot be released. */
+void *rlf_slot_read(rlf_slot *slot, rlf_retain_fn retain);
+
+/** Publishes `next`; returns the previous value once no reader can still be taking it. */
+void *rlf_slot_replace(rlf_slot *slot, void *next);
+
+/** How many values were published after the first (read with acquire ordering). */
+uintptr_t rlf_slot_generation(const rlf_slot *slot);
 
 /** This thread's message buffer for failures that have no session (RLF_MESSAGE_CAPACITY bytes). */
 char *rlf_thread_message(void);

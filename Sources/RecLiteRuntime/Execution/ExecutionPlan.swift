@@ -16,12 +16,13 @@ final class ExecutionPlan {
   let inPlaceLookup: [Int]
 
   /// Packs what the graph's ops need. (A convenience init: what can fail runs before the object
-  /// exists — see OwnedMemory.swift.)
+  /// exists — see OwnedMemory.swift; and each Swift allocation is reserved first, as opening a
+  /// model runs in a fallible section — see Fallible.swift.)
   convenience init(_ graph: ModelGraph) throws(RecLiteError) {
     var dense: [PackedDense?] = []
     var sparse: [PackedSparse?] = []
-    dense.reserveCapacity(graph.ops.count)
-    sparse.reserveCapacity(graph.ops.count)
+    try dense.fallibleReserveCapacity(graph.ops.count, for: "the packed dense layers")
+    try sparse.fallibleReserveCapacity(graph.ops.count, for: "the packed sparse layers")
     for op in graph.ops {
       dense.append(nil)
       sparse.append(nil)
@@ -39,11 +40,15 @@ final class ExecutionPlan {
       }
     }
     var catalog: PackedCatalog? = nil
-    if graph.rankOutput >= 0, let linear = LinearScore.match(graph.rankOutput, in: graph) {
+    if graph.rankOutput >= 0, let linear = try LinearScore.match(graph.rankOutput, in: graph) {
       catalog = try PackedCatalog(linear, graph: graph, dense: dense)
     }
     var indexes: [ValueIndex?] = []
+    try indexes.fallibleReserveCapacity(graph.features.count, for: "the feature indexes")
     for feature in graph.features { indexes.append(try ValueIndex.make(feature)) }
+    // The plan, and the two per-tensor tables its init fills.
+    try Fallible.reserveObject(for: "the execution plan")
+    for _ in 0..<2 { try Fallible.reserveArray(of: Int.self, count: graph.tensors.count, for: "the execution plan") }
     self.init(graph, dense: dense, sparse: sparse, catalog: catalog, indexes: indexes)
   }
 

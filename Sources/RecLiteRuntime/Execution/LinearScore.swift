@@ -31,11 +31,19 @@ struct LinearScore {
   /// Request-stage [1, 1] values added to the score.
   var requestBiases: [Int] = []
   var head: Head?
+  /// Room to collect a head's layers in (no more than the candidate ops).
+  private var headLayers: [Int] = []
 
   /// The linear form of tensor `t`, or nil when `t` is computed any other way (an activation,
-  /// a dense layer, a product of two candidate values, ...).
-  static func match(_ t: Int, in graph: ModelGraph) -> LinearScore? {
+  /// a dense layer, a product of two candidate values, ...). Every ADD adds one term, so no
+  /// list outgrows the candidate ops plus one: they get that capacity, reserved (`Fallible`).
+  static func match(_ t: Int, in graph: ModelGraph) throws(RecLiteError) -> LinearScore? {
     var score = LinearScore()
+    let terms = graph.candidateOps.count + 1
+    try score.dots.fallibleReserveCapacity(terms, for: "the linear score")
+    try score.itemBiases.fallibleReserveCapacity(terms, for: "the linear score")
+    try score.requestBiases.fallibleReserveCapacity(terms, for: "the linear score")
+    try score.headLayers.fallibleReserveCapacity(terms, for: "the linear score")
     return score.collect(t, graph) ? score : nil
   }
 
@@ -51,7 +59,7 @@ struct LinearScore {
     guard op.activation == .none else { return false }
     switch op.code {
     case .dense:
-      guard head == nil, let found = LinearScore.head(endingAt: index, graph) else { return false }
+      guard head == nil, let found = LinearScore.head(endingAt: index, graph, layers: &headLayers) else { return false }
       head = found
       return true
     case .add:
@@ -76,9 +84,11 @@ struct LinearScore {
   }
 
   /// The head whose last layer is op `last`: dense (not CSR) layers back to an item row, alone
-  /// or added to a request vector (with the ADD's activation), or nil.
-  private static func head(endingAt last: Int, _ graph: ModelGraph) -> Head? {
-    var layers = [last]
+  /// or added to a request vector (with the ADD's activation), or nil. The layers are collected
+  /// in `layers`, whose capacity (the candidate ops) they never outgrow.
+  private static func head(endingAt last: Int, _ graph: ModelGraph, layers: inout [Int]) -> Head? {
+    layers.removeAll(keepingCapacity: true)
+    layers.append(last)
     var input = graph.input(graph.ops[last], 0)
     while true {
       guard graph.tensors[input].stage == .candidate,

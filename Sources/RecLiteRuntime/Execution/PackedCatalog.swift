@@ -36,6 +36,9 @@ final class PackedCatalog {
     let layout = PackedCatalog.Layout(score, graph)
     let values = try AlignedMemory.allocate(layout.valueBytes, for: "the packed catalog")
     let rows = try AlignedMemory.allocate(layout.rowBytes, for: "the packed catalog's row values")
+    // The catalog, and the table list its init makes.
+    try Fallible.reserveObject(for: "the packed catalog")
+    try Fallible.reserveArray(of: TableView?.self, count: score.dots.count, for: "the packed catalog")
     self.init(score, graph: graph, head: head, layout: layout, valueMemory: values, rowMemory: rows)
   }
 

@@ -20,6 +20,7 @@ final class PackedDense {
   convenience init(_ weight: WeightView, bias: UnsafePointer<Float>?) throws(RecLiteError) {
     let padded = weight.outputs == 1 ? 1 : (weight.outputs + 7) & ~7
     let memory = try AlignedMemory.allocate((weight.inputs + 1) * padded * 4, for: "a packed dense layer")
+    try Fallible.reserveObject(for: "a packed dense layer")
     self.init(weight, bias: bias, paddedOutputs: padded, memory: memory)
   }
 

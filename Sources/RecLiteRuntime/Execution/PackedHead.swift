@@ -23,10 +23,12 @@ final class PackedHead {
       throw RecLiteError(.internalError, "a verified head table has no data")
     }
     var layers: [(layer: PackedDense, relu: Bool)] = []
+    try layers.fallibleReserveCapacity(head.layers.count, for: "the packed head")
     for index in head.layers {
       guard let packed = dense[index] else { throw RecLiteError(.internalError, "a head layer was not packed") }
       layers.append((packed, graph.ops[index].activation == .relu))
     }
+    try Fallible.reserveObject(for: "the packed head")
     self.init(head, table: table, layers: layers)
   }
 

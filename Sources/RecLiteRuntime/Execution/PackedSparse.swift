@@ -28,6 +28,7 @@ final class PackedSparse {
     let nonzeros = Int(rowOffsets[weight.outputs])
     let words = (weight.outputs + 1) + 2 * nonzeros + weight.outputs
     let memory = try AlignedMemory.allocate(words * 4, for: "a sparse dense layer")
+    try Fallible.reserveObject(for: "a sparse dense layer")
     self.init(weight, rowOffsets: rowOffsets, columns: columns, bias: bias, memory: memory)
   }
 

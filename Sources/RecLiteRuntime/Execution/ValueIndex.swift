@@ -38,6 +38,7 @@ final class ValueIndex {
       slots[slot] = Int32(truncatingIfNeeded: row)
       longest = max(longest, probes)
     }
+    try Fallible.reserveObject(for: "a feature's value index")
     return ValueIndex(vocabulary: vocabulary, memory: memory, slots: slots, shift: shift, mask: mask, longestProbe: longest)
   }
 

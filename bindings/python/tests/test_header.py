@@ -120,7 +120,7 @@ def test_the_parser_reads_the_header(header: Header) -> None:
     # A parser that found nothing would make every comparison below vacuous.
     assert {"reclite_model_open", "reclite_recommend", "reclite_score_batch"} <= set(header.functions)
     assert {"reclite_model_info", "reclite_request"} <= set(header.structs)
-    assert header.opaque == ["reclite_model", "reclite_session"]
+    assert header.opaque == ["reclite_model", "reclite_session", "reclite_model_slot"]
     assert header.enumerators["RECLITE_E_BAD_MODEL"] == "10"
     assert "RECLITE_REQUEST_SIZE_V1" in header.size_macros
 

@@ -95,6 +95,10 @@ class reclite_session(ctypes.Structure):
     """Opaque: only pointers to it cross the API."""
 
 
+class reclite_model_slot(ctypes.Structure):
+    """Opaque: only pointers to it cross the API."""
+
+
 class reclite_context_value(ctypes.Structure):
     _fields_ = [
         ("feature", c_uint32),
@@ -120,12 +124,13 @@ RECLITE_REQUEST_SIZE_V1 = reclite_request.context_count.offset + ctypes.sizeof(c
 # The header's structs and opaque types by their C names (the header test walks these).
 STRUCTS = {cls.__name__: cls for cls in (reclite_model_info, reclite_feature_info,
                                          reclite_context_value, reclite_request)}
-OPAQUE = {cls.__name__: cls for cls in (reclite_model, reclite_session)}
+OPAQUE = {cls.__name__: cls for cls in (reclite_model, reclite_session, reclite_model_slot)}
 
 # ---- Functions ------------------------------------------------------------------
 
 Model_p = POINTER(reclite_model)
 Session_p = POINTER(reclite_session)
+Slot_p = POINTER(reclite_model_slot)
 
 SIGNATURES: Dict[str, Tuple[Optional[type], List[type]]] = {
     "reclite_version": (c_char_p, []),
@@ -153,7 +158,29 @@ SIGNATURES: Dict[str, Tuple[Optional[type], List[type]]] = {
                                            c_size_t, POINTER(c_int64), POINTER(c_float), POINTER(c_size_t)]),
     "reclite_score_batch": (reclite_status, [Session_p, POINTER(reclite_request), c_size_t, POINTER(c_int64),
                                              c_size_t, POINTER(c_float)]),
+    "reclite_model_slot_create": (reclite_status, [Model_p, POINTER(Slot_p)]),
+    "reclite_model_slot_close": (None, [Slot_p]),
+    "reclite_model_slot_publish": (reclite_status, [Slot_p, Model_p]),
+    "reclite_model_slot_get": (reclite_status, [Slot_p, POINTER(Model_p)]),
+    "reclite_session_create_from_slot": (reclite_status, [Slot_p, c_void_p, c_size_t, POINTER(Session_p)]),
+    "reclite_session_refresh": (reclite_status, [Session_p]),
+    "reclite_session_model": (Model_p, [Session_p]),
 }
+
+# The per-request calls again, every pointer as c_void_p: a session passes plain addresses
+# (ints) to these, which ctypes converts several times faster than pointer objects. Small
+# requests are where a lean runtime should win, so the binding's own cost matters there.
+HOT_PATH = ("reclite_score", "reclite_recommend")
+
+
+def hot(name: str) -> ctypes._CFuncPtr:
+    """A second, address-taking function object for `name` (one of HOT_PATH)."""
+    restype, argtypes = SIGNATURES[name]
+    function = lib()[name]  # indexing returns a new function object; attribute access would share one
+    function.restype = restype
+    function.argtypes = [c_void_p if issubclass(kind, ctypes._Pointer) else kind for kind in argtypes]
+    return function
+
 
 # ---- Loading ----------------------------------------------------------------------
 

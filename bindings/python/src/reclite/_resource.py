@@ -32,9 +32,14 @@ class Resource:
     def _using(self) -> Iterator[Any]:
         """Holds the lock and yields the open handle; ClosedError once closed."""
         with self._lock:
-            if self._handle is None:
-                raise ClosedError(f"this {self._kind} is closed")
-            yield self._handle
+            yield self._held_handle()
+
+    def _held_handle(self) -> Any:
+        """The open handle, for a caller holding the lock (the per-request calls take the lock
+        themselves: a generator-based context manager costs more than a small request)."""
+        if self._handle is None:
+            raise ClosedError(f"this {self._kind} is closed")
+        return self._handle
 
     @property
     def closed(self) -> bool:

@@ -85,6 +85,15 @@ class Session(Resource):
             raise error_for(status, _capi.last_error())
         self._handle = handle
         self._request = _capi.reclite_request(struct_size=_REQUEST_SIZE)
+        # Per-request calls pass plain addresses (see _capi.HOT_PATH); each stays valid while
+        # the session is open, which every call checks under the lock.
+        self._address = ctypes.cast(handle, ctypes.c_void_p).value
+        self._request_address = ctypes.addressof(self._request)
+        self._written = ctypes.c_size_t(0)
+        self._written_address = ctypes.addressof(self._written)
+        self._score_call = _capi.hot("reclite_score")
+        self._recommend_call = _capi.hot("reclite_recommend")
+        self._catalog_size = max(1, model.info.catalog_size)
 
     def _release(self, handle: Any) -> None:
         _capi.lib().reclite_session_close(handle)
@@ -108,16 +117,19 @@ class Session(Resource):
             slot.value = as_id(value, f"context value of {name!r}")
         return (values if len(context) else None), len(context)
 
-    def _prepare(self, user: Any, context: Optional[Mapping[str, Any]], flags: int) -> Tuple[Any, Any]:
-        """Fills the session's request; returns it and the context array the call must keep alive."""
-        user_id = as_id(user, "user")
-        values, count = self._context(context)
+    def _prepare(self, user: Any, context: Optional[Mapping[str, Any]], flags: int) -> Any:
+        """Fills the session's request (under the lock); returns the context array the call must keep alive."""
         request = self._request
         request.flags = flags
-        request.user_id = user_id
+        request.user_id = as_id(user, "user")
+        if context is None:
+            request.context = None
+            request.context_count = 0
+            return None
+        values, count = self._context(context)
         request.context = ctypes.cast(values, POINTER(_capi.reclite_context_value)) if values is not None else None
         request.context_count = count
-        return request, values
+        return values
 
     def score(self, user: int, items: Any, context: Optional[Mapping[str, Any]] = None, *,
               out: Optional[np.ndarray] = None) -> np.ndarray:
@@ -129,12 +141,14 @@ class Session(Resource):
         """
         ids = as_ids(items, "items")
         scores = np.empty(ids.size, dtype=np.float32) if out is None else check_output(out, ids.size, "out")
-        with self._using() as handle:
-            request, keep = self._prepare(user, context, 0)
-            status = _capi.lib().reclite_score(handle, ctypes.byref(request), ids.ctypes.data_as(_INT64_P),
-                                               ids.size, scores.ctypes.data_as(_FLOAT_P))
+        with self._lock:
+            handle = self._held_handle()
+            keep = self._prepare(user, context, 0)
+            status = self._score_call(self._address, self._request_address, ids.ctypes.data, ids.size,
+                                      scores.ctypes.data)
             if status != _capi.RECLITE_OK:
                 raise self._fail(status, handle)
+        del keep
         return scores
 
     def recommend(self, user: int, k: int = 10, exclude: Any = None,
@@ -149,21 +163,22 @@ class Session(Resource):
         count = as_nonnegative(k, "k")
         excluded = None if exclude is None else as_ids(exclude, "exclude")
         # No call returns more than the catalog: never allocate more than that for a huge k.
-        capacity = min(count, max(1, self.model.info.catalog_size)) if count else 0
+        capacity = min(count, self._catalog_size)
         ids = np.empty(capacity, dtype=np.int64)
         scores = np.empty(capacity, dtype=np.float32)
-        written = ctypes.c_size_t(0)
         flags = 0 if fallback else _capi.RECLITE_REQUEST_NO_FALLBACK
-        with self._using() as handle:
-            request, keep = self._prepare(user, context, flags)
-            status = _capi.lib().reclite_recommend(
-                handle, ctypes.byref(request), capacity,
-                None if excluded is None else excluded.ctypes.data_as(_INT64_P),
-                0 if excluded is None else excluded.size,
-                ids.ctypes.data_as(_INT64_P), scores.ctypes.data_as(_FLOAT_P), ctypes.byref(written))
+        with self._lock:
+            handle = self._held_handle()
+            keep = self._prepare(user, context, flags)
+            status = self._recommend_call(
+                self._address, self._request_address, capacity,
+                None if excluded is None else excluded.ctypes.data, 0 if excluded is None else excluded.size,
+                ids.ctypes.data, scores.ctypes.data, self._written_address)
             if status != _capi.RECLITE_OK:
                 raise self._fail(status, handle)
-        return Recommendations(ids[: written.value], scores[: written.value])
+            written = self._written.value
+        del keep
+        return Recommendations(ids[:written], scores[:written])
 
     def score_batch(self, users: Any, items: Any, context: Optional[Mapping[str, Any]] = None) -> np.ndarray:
         """Scores the same `items` for every user: a float32 array of shape (len(users), len(items)).
