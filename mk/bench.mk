@@ -39,11 +39,18 @@ $(SMOKE)/deepfm.rlm: $(SMOKE)/interactions.csv tool
 $(SMOKE)/deepfm-precomputed-int8.rlm: $(SMOKE)/interactions.csv tool
 	$(SMOKE_TRAIN) --model student --precompute always --encoding int8 --out $@ > /dev/null
 
-bench-smoke: lib tool bench-tool $(BUILD)/sample.rlm $(SMOKE_MODELS)
+# The measuring tools of bench/tools, built against the library like any user program.
+BENCH_TOOLS := $(BIN)/tied_top10 $(BIN)/callgrind_workload
+$(BIN)/tied_top10 $(BIN)/callgrind_workload: $(BIN)/%: bench/tools/%.c include/reclite.h $(LIB)/libreclite.so
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -Iinclude $< -L$(LIB) -lreclite -lm -Wl,-rpath,$(abspath $(LIB)) -o $@
+
+bench-smoke: lib tool bench-tool $(BUILD)/sample.rlm $(SMOKE_MODELS) $(BENCH_TOOLS)
 	python3 bench/peers/test_onnx_export.py
 	$(BIN)/reclite bench $(BUILD)/sample.rlm --requests 20 > $(SMOKE)/cli-bench.txt
 	grep -E "heap allocations during [0-9]+ timed calls: 0$$" $(SMOKE)/cli-bench.txt
 	grep -E "recommend: [1-9][0-9]* multiply-adds" $(SMOKE)/cli-bench.txt
 	$(SPEED) $(BUILD)/sample.rlm $(SMOKE_MODELS) --quick --check
+	$(BIN)/callgrind_workload $(BUILD)/sample.rlm 5
 
 TEST_TARGETS += bench-smoke
