@@ -28,11 +28,11 @@ public struct DeepFMConfig: Sendable, Codable, Equatable {
 ///   columns in concat order user, item, genres, year: columns `0..<dim` are the user block
 ///   (computed once per request), `dim..<4·dim` the item block (precomputable per item).
 public struct DeepFM: TrainableModel {
-  public let config: DeepFMConfig
+  public internal(set) var config: DeepFMConfig
   public let userCount: Int
   public let itemCount: Int
   /// Item feature rows (genre bags, year buckets) for items `0...itemCount`.
-  public let features: ItemFeatures
+  public internal(set) var features: ItemFeatures
 
   public var userEmbedding: [Float]
   public var itemEmbedding: [Float]

@@ -24,6 +24,8 @@ public struct EvaluationResult: Sendable, Codable {
   public var auc: Double?
   /// Mean binary log-loss on the same pairs (only for scorers that produce logits).
   public var logLoss: Double?
+  /// The ROC curve of the same pairs (`Ranking.rocCurve`), when asked for (`EvaluationOptions.rocPoints`).
+  public var roc: [RocPoint]? = nil
   /// Fraction of the catalog that appears in at least one user's top 10.
   public var coverageAt10: Double
   /// Rows of the evaluated users (those with held-out items), ascending.
@@ -42,6 +44,8 @@ public struct EvaluationOptions: Sendable, Codable, Equatable {
   /// Sampled negatives per held-out positive for AUC / log-loss.
   public var negativesPerPositive: Int = 4
   public var seed: UInt64 = 1
+  /// Points of the ROC curve to keep in the result (0 = none).
+  public var rocPoints: Int = 0
   public init(cutoffs: [Int] = [5, 10, 20], negativesPerPositive: Int = 4, seed: UInt64 = 1) {
     self.cutoffs = cutoffs
     self.negativesPerPositive = negativesPerPositive
@@ -132,7 +136,8 @@ public func evaluate(
   }
   return EvaluationResult(
     heldOut: heldOutSet, atK: atK, auc: Ranking.auc(scores: allScores, labels: allLabels),
-    logLoss: logLoss, coverageAt10: Double(covered.count) / Double(max(1, n)), users: users,
+    logLoss: logLoss, roc: options.rocPoints > 0 ? Ranking.rocCurve(scores: allScores, labels: allLabels, points: options.rocPoints) : nil,
+    coverageAt10: Double(covered.count) / Double(max(1, n)), users: users,
     ndcg10PerUser: perUserNDCG, seconds: secondsSince(start))
 }
 

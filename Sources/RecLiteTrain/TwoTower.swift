@@ -30,10 +30,10 @@ public struct TwoTowerConfig: Sendable, Codable, Equatable {
 ///   `in = 3·e` in concat order item, genres, year
 /// - `itemBias` `[itemCount+1]`, `globalBias` `[1]`
 public struct TwoTower: TrainableModel {
-  public let config: TwoTowerConfig
+  public internal(set) var config: TwoTowerConfig
   public let userCount: Int
   public let itemCount: Int
-  public let features: ItemFeatures
+  public internal(set) var features: ItemFeatures
 
   public var userEmbedding: [Float]
   public var itemEmbedding: [Float]

@@ -48,6 +48,8 @@ struct PipelineCommand: ParsableCommand {
 
   @OptionGroup(title: "Distillation (both students)") var loss: DistillationArguments
 
+  @OptionGroup(title: "Compression (distilled students: pruning the DeepFM student, row sharing both)") var compression: CompressionArguments
+
   @Option(help: "Scale every model's epochs by this factor (e.g. 0.2 for a quick smoke run).")
   var epochScale: Double = 1
 
@@ -74,6 +76,7 @@ struct PipelineCommand: ParsableCommand {
     config.progress = !quiet
     if noALS { config.als = nil }
     config.alsFusion = alsFusion
+    config.compression = compression.options
     for keyPath in [\PipelineConfig.distillation, \PipelineConfig.twoTowerDistillation] {
       config[keyPath: keyPath] = loss.applied(to: config[keyPath: keyPath])
     }
