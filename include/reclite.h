@@ -90,8 +90,8 @@ extern "C" {
  */
 #define RECLITE_ABI_VERSION 1
 
-/** Newest .rlm format version this library reads. */
-#define RECLITE_FORMAT_VERSION 1
+/** Newest .rlm format version this library reads (2: narrow index vectors, mixed-precision tables). */
+#define RECLITE_FORMAT_VERSION 2
 
 /** Library version string, e.g. "0.2.0". Static; never NULL. Thread-safe. */
 const char *reclite_version(void);

@@ -23,10 +23,13 @@ SWAP_MODELS := $(REL)/models/a.rlm $(REL)/models/b.rlm
 ENCODING_MODELS := $(REL)/models/float16.rlm $(REL)/models/int8.rlm $(REL)/models/int4.rlm
 OOM_MODELS ?=
 
+# B needs a larger arena than A (test_oom refreshes a session into B from an arena sized for A):
+# at dimension 128 no candidate chunk fits the writer's 64 KiB arena target, so B keeps chunks
+# of 256 (≈ 395 KB) while A fits in ≈ 50 KB.
 $(SWAP_MODELS) $(ENCODING_MODELS) &: tool
 	@mkdir -p $(REL)/models
 	$(BIN)/reclite sample-model $(REL)/models/a.rlm --users 50 --items 200 --seed 1 > /dev/null
-	$(BIN)/reclite sample-model $(REL)/models/b.rlm --users 50 --items 300 --dimension 32 --seed 2 > /dev/null
+	$(BIN)/reclite sample-model $(REL)/models/b.rlm --users 50 --items 300 --dimension 128 --seed 2 > /dev/null
 	@for encoding in float16 int8 int4; do \
 	  $(BIN)/reclite sample-model $(REL)/models/$$encoding.rlm --users 20 --items 100 --item-encoding $$encoding --seed 4 \
 	    > /dev/null || exit 1; done

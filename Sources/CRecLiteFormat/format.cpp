@@ -183,6 +183,8 @@ void rlf_tensor_get(const uint8_t *buf, uint32_t index, rlf_tensor *out) {
   out->sparse_row_offsets = -1;
   out->sparse_col_indices = -1;
   out->row_remap = -1;
+  out->split_table = -1;
+  out->row_split = -1;
   auto tensors = model_of(buf)->tensors();
   if (tensors == nullptr || index >= tensors->size()) return;
   const fbs::Tensor *t = tensors->Get(index);
@@ -191,6 +193,8 @@ void rlf_tensor_get(const uint8_t *buf, uint32_t index, rlf_tensor *out) {
   out->shape = data_of(t->shape(), &out->rank);
   out->buffer = t->buffer();
   out->row_remap = t->row_remap();
+  out->split_table = t->split_table();
+  out->row_split = t->row_split();
   if (const fbs::Quantization *q = t->quantization()) {
     out->quant_kind = static_cast<int8_t>(q->kind());
     out->scale = data_of(q->scale(), &out->scale_count);

@@ -65,8 +65,7 @@ struct Executor {
   }
 
   func table(_ t: Int) -> TableView? {
-    let tensor = graph.tensors[t]
-    return TableView(tensor, remap: tensor.rowRemap >= 0 ? graph.tensors[tensor.rowRemap] : nil)
+    TableView(table: t, in: graph)
   }
 
   func weight(_ t: Int) -> WeightView? {
@@ -103,6 +102,11 @@ struct Executor {
       if let packed = plan.dense[index] {
         // The packed kernel applies ReLU itself.
         OptimizedKernels.packedDense(x: matrix(graph.input(op, 0)), layer: packed, rows: rows, out: out, relu: op.activation == .relu)
+        if op.activation == .relu { return }
+      } else if let sparse = plan.sparse[index] {
+        let buffer = (scratch + plan.sparseScratchOffset).assumingMemoryBound(to: Float.self)
+        OptimizedKernels.sparseDense(
+          x: matrix(graph.input(op, 0)), layer: sparse, rows: rows, out: out, relu: op.activation == .relu, scratch: buffer)
         if op.activation == .relu { return }
       } else {
         guard let weight = weight(graph.input(op, 1)) else { throw Executor.broken(index) }

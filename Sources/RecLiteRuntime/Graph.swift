@@ -50,6 +50,13 @@ public struct TensorInfo: @unchecked Sendable {
   public var sparseColumnIndices: Int = -1
   /// Embedding tables: tensor index of the logical → stored row map, or -1.
   public var rowRemap: Int = -1
+  /// Mixed-precision tables: tensor index of the second part and of its row bitmap, or -1;
+  /// and the bitmap's rank table (set bits before each 64-row word), built at open.
+  public var splitTable: Int = -1
+  public var rowSplit: Int = -1
+  public var splitRank: UnsafePointer<Int32>? = nil
+  /// The type the file stores when the loader widened an index vector (uint8 → int32), else nil.
+  public var fileType: ElementType? = nil
   /// Activations: byte offset in the arena; -1 for constants.
   public var arenaOffset: Int = -1
   public var stage: Stage = .constant

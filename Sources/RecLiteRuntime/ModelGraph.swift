@@ -53,6 +53,11 @@ public struct ModelGraph: @unchecked Sendable {
   /// Bytes the planned activations span.
   public var plannedBytes: Int = 0
 
+  /// What the loader derived from the file and keeps beside it (widened index vectors, the
+  /// rank tables of mixed-precision tables); shared by every copy of the graph. Made by
+  /// `ModelLoader.load` (a reserved allocation, like every one made while opening a model).
+  var derived: DerivedMemory? = nil
+
   public init() {}
 
   /// The tensor indices an op reads.

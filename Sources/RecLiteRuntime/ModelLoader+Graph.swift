@@ -65,13 +65,12 @@ extension ModelLoader {
       throw RecLiteError(.badModel, "feature \(index) (\(feature.name)): vocabulary tensor \(t) out of range (have \(graph.tensors.count))")
     }
     let tensor = graph.tensors[t]
-    guard tensor.isConstant, tensor.type == .int64, tensor.rank == 1, tensor.dims.0 == feature.rowCount,
-      let data = tensor.data
+    guard tensor.isConstant, tensor.rank == 1, tensor.dims.0 == feature.rowCount,
+      let values = try int64Vocabulary(tensor, label: tensorLabel(t))
     else {
       throw RecLiteError(
-        .badModel, "feature \(index) (\(feature.name)): vocabulary \(tensorLabel(t)) must be a constant int64 vector of \(feature.rowCount) values")
+        .badModel, "feature \(index) (\(feature.name)): vocabulary \(tensorLabel(t)) must be a constant int64, int32 or uint8 vector of \(feature.rowCount) values")
     }
-    let values = data.assumingMemoryBound(to: Int64.self)
     if feature.rowCount > 1 {
       for i in 1..<feature.rowCount where values[i - 1] >= values[i] {
         throw RecLiteError(.badModel, "feature \(index) (\(feature.name)): vocabulary is not sorted at position \(i)")

@@ -55,7 +55,9 @@ extension ModelLoader {
       else {
         throw RecLiteError(.badModel, "\(tensorLabel(index)): activation shape [\(first), \(second)] must be [-1 or 1, width ≥ 1]")
       }
-      guard raw.quant_kind == QuantizationKind.none.rawValue && raw.has_sparsity == 0 && raw.row_remap < 0 else {
+      guard raw.quant_kind == QuantizationKind.none.rawValue && raw.has_sparsity == 0 && raw.row_remap < 0
+        && raw.split_table < 0 && raw.row_split < 0
+      else {
         throw RecLiteError(.badModel, "\(tensorLabel(index)): an activation cannot be quantized, sparse or remapped")
       }
     }
@@ -66,6 +68,8 @@ extension ModelLoader {
     tensor.sparseRowOffsets = Int(raw.sparse_row_offsets)
     tensor.sparseColumnIndices = Int(raw.sparse_col_indices)
     tensor.rowRemap = Int(raw.row_remap)
+    tensor.splitTable = Int(raw.split_table)
+    tensor.rowSplit = Int(raw.row_split)
     if raw.has_sparsity != 0 && (tensor.sparseRowOffsets < 0 || tensor.sparseColumnIndices < 0) {
       throw RecLiteError(.badModel, "\(tensorLabel(index)): sparsity needs row offsets and column indices")
     }
@@ -192,6 +196,7 @@ extension ModelLoader {
     for index in 0..<graph.tensors.count {
       let tensor = graph.tensors[index]
       if tensor.isSparse { try checkSparsity(index, tensor) }
+      if tensor.splitTable >= 0 || tensor.rowSplit >= 0 { try checkSplitTable(index) }
       if tensor.rowRemap >= 0 { try checkRowRemap(index, tensor) }
     }
   }
@@ -257,14 +262,21 @@ extension ModelLoader {
       throw RecLiteError(.badModel, "\(tensorLabel(index)): only 2-D constant tables can have a row remap")
     }
     let remap = try int32Vector(tensor.rowRemap, of: index, "row remap")
-    for (row, stored) in remap.enumerated() where stored < -1 || Int(stored) >= tensor.dims.0 {
-      throw RecLiteError(.badModel, "\(tensorLabel(index)): row \(row) maps to stored row \(stored) (have \(tensor.dims.0))")
+    let rows = storedRows(index)
+    for (row, stored) in remap.enumerated() where stored < -1 || Int(stored) >= rows {
+      throw RecLiteError(.badModel, "\(tensorLabel(index)): row \(row) maps to stored row \(stored) (have \(rows))")
     }
   }
 
-  /// Rows an embedding table can be indexed with: its remap's length, or its own rows.
+  /// Rows an embedding table can be indexed with: its remap's length, or its stored rows.
   func logicalRows(_ table: Int) -> Int {
     let tensor = graph.tensors[table]
-    return tensor.rowRemap >= 0 ? graph.tensors[tensor.rowRemap].dims.0 : tensor.dims.0
+    return tensor.rowRemap >= 0 ? graph.tensors[tensor.rowRemap].dims.0 : storedRows(table)
+  }
+
+  /// Rows a (checked) table stores: its own, plus its split part's in a mixed-precision table.
+  func storedRows(_ table: Int) -> Int {
+    let tensor = graph.tensors[table]
+    return tensor.dims.0 + (tensor.splitTable >= 0 ? graph.tensors[tensor.splitTable].dims.0 : 0)
   }
 }

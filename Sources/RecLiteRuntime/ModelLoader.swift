@@ -28,9 +28,12 @@ public struct ModelLoader {
     bytes: UnsafePointer<UInt8>, length: Int, verifyChecksum: Bool = true, plan: PlanCheck = .verify
   ) throws(RecLiteError) -> ModelGraph {
     var loader = ModelLoader(bytes: bytes, length: length)
+    try Fallible.reserveObject(for: "the model's derived values")
+    loader.graph.derived = DerivedMemory()
     try loader.verifyStructure(checksum: verifyChecksum)
     try loader.readHeader()
     try loader.readTensors()
+    try loader.widenIndexVectors()
     try loader.checkTensorReferences()
     try loader.readFeatures()
     try loader.readOps()

@@ -158,6 +158,15 @@ extension JSONEncoder {
   }
 }
 
+extension JSONDecoder {
+  /// Reads what `JSONEncoder.sorted` writes (non-finite numbers as "inf", "-inf", "nan").
+  static var sorted: JSONDecoder {
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return decoder
+  }
+}
+
 extension MeanStd {
   /// "0.0712 ± 0.0031" (just the value for one seed).
   var formatted: String { count > 1 ? String(format: "%.4f ± %.4f", mean, std) : String(format: "%.4f", mean) }

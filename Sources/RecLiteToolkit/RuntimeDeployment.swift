@@ -31,8 +31,6 @@ public final class RuntimeDeployment: ModelDeployment {
   public private(set) var deployed: [DeployedModel] = []
   /// Builders of the written files, kept to add the final metrics to their metadata.
   private var builders: [String: ModelBuilder] = [:]
-  /// Users timed per model.
-  static let latencyRequests = 200
 
   public init(
     directory: URL, compressed: [String: [ExportOptions]], provenance: [String: String], evaluation: EvaluationOptions
@@ -50,18 +48,19 @@ public final class RuntimeDeployment: ModelDeployment {
     name + (options == .exact ? "" : "-" + options.label) + "-seed\(seed).rlm"
   }
 
-  public func deploy(_ model: TrainedModel, name: String, seed: UInt64, dataset: Dataset, split: Split) throws -> any Scorer {
-    let context = ModelExport.context(for: model, name: name, seed: seed, dataset: dataset, split: split, provenance: provenance)
-    let users = (0..<min(Self.latencyRequests, dataset.userCount)).map { $0 }
-    let timedUsers = users.map { dataset.userIds[$0] }
-    let exclusions = users.map { u in split.train.items[split.train.offsets[u]..<split.train.offsets[u + 1]].map { dataset.itemIds[Int($0)] } }
+  public func deploy(
+    _ model: TrainedModel, name: String, seed: UInt64, dataset: Dataset, split: Split, sharedItems: ItemRowSharing?
+  ) throws -> any Scorer {
+    let context = ModelExport.context(
+      for: model, name: name, seed: seed, dataset: dataset, split: split, provenance: provenance, sharedItems: sharedItems)
+    let requests = ModelExport.timedRequests(dataset: dataset, split: split)
 
     var primary: (any Scorer)? = nil
     for options in [ExportOptions.exact] + (compressed[name] ?? []) {
-      let builder = ModelExport.builder(model, context: context, options: options)
+      let builder = try ModelExport.builderChoosingCSR(model, context: context, options: options, requests: requests).builder
       let file = directory.appendingPathComponent(Self.fileName(name, seed: seed, options: options))
       let (bytes, scorer) = try ModelExport.write(builder, options: options, to: file, dataset: dataset)
-      let latency = try RecommendLatency.measure(scorer.model, users: timedUsers, exclude: exclusions, budgetSeconds: 3)
+      let latency = try RecommendLatency.measure(scorer.model, users: requests.users, exclude: requests.exclude, budgetSeconds: 3)
       var test: EvaluationResult? = nil
       if options == .exact {
         primary = scorer

@@ -13,9 +13,10 @@ public enum TensorValues {
     guard tensor.isConstant, tensor.type != .int32, tensor.type != .int64 else { return nil }
     let rows = tensor.dims.0
     let width = tensor.width
-    if tensor.quantization.kind == .rowWise || tensor.rowRemap >= 0 {
-      guard let table = TableView(tensor, remap: tensor.rowRemap >= 0 ? graph.tensors[tensor.rowRemap] : nil) else { return nil }
-      let logicalRows = tensor.rowRemap >= 0 ? graph.tensors[tensor.rowRemap].dims.0 : rows
+    if tensor.quantization.kind == .rowWise || tensor.rowRemap >= 0 || tensor.splitTable >= 0 {
+      guard let table = TableView(table: t, in: graph) else { return nil }
+      let stored = rows + (tensor.splitTable >= 0 ? graph.tensors[tensor.splitTable].dims.0 : 0)
+      let logicalRows = tensor.rowRemap >= 0 ? graph.tensors[tensor.rowRemap].dims.0 : stored
       return (0..<logicalRows).flatMap { r in (0..<width).map { table.value(row: r, column: $0) } }
     }
     let sparse = tensor.isSparse

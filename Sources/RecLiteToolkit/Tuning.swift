@@ -76,28 +76,37 @@ public enum Tuning {
   /// defaults); `log` receives one line per trial.
   public static func run(
     data: DataSource, minRating: Double? = nil, seeds: [UInt64], stages: [String] = Tuning.stages, start: TunedDefaults = .current,
-    log: @escaping (String) -> Void
+    checkpoint: (TuningReport) throws -> Void = { _ in }, log: @escaping (String) -> Void
   ) throws -> TuningReport {
     let dataset = try Dataset(try data.load(minRating: minRating))
-    return try run(dataset: dataset, seeds: seeds, stages: stages, start: start, log: log)
+    return try run(dataset: dataset, seeds: seeds, stages: stages, start: start, checkpoint: checkpoint, log: log)
   }
 
   /// The same, on a loaded data set.
   public static func run(
     dataset: Dataset, seeds: [UInt64], stages: [String] = Tuning.stages, start: TunedDefaults = .current,
-    architectures: TuningArchitectures = .pipeline, log: @escaping (String) -> Void
+    architectures: TuningArchitectures = .pipeline, checkpoint: (TuningReport) throws -> Void = { _ in },
+    log: @escaping (String) -> Void
   ) throws -> TuningReport {
     let begin = DispatchTime.now()
     let split = Split(dataset)
     var search = Search(dataset: dataset, split: split, seeds: seeds, defaults: start, architectures: architectures, log: log)
-    if stages.contains("als") { search.tuneALS() }
-    if stages.contains("teacher") { search.tuneTeacher() }
-    if stages.contains("fusion") { try search.tuneFusion() }
-    if stages.contains("student") { try search.tuneStudent() }
-    if stages.contains("two-tower") { try search.tuneTwoTower() }
-    return TuningReport(
-      dataset: dataset.source, seeds: seeds, started: start, chosen: search.defaults, trials: search.trials,
-      seconds: Double(DispatchTime.now().uptimeNanoseconds - begin.uptimeNanoseconds) / 1e9)
+    func report() -> TuningReport {
+      TuningReport(
+        dataset: dataset.source, seeds: seeds, started: start, chosen: search.defaults, trials: search.trials,
+        seconds: Double(DispatchTime.now().uptimeNanoseconds - begin.uptimeNanoseconds) / 1e9)
+    }
+    let steps: [(String, (inout Search) throws -> Void)] = [
+      ("als", { $0.tuneALS() }), ("teacher", { $0.tuneTeacher() }), ("fusion", { try $0.tuneFusion() }),
+      ("student", { try $0.tuneStudent() }), ("two-tower", { try $0.tuneTwoTower() }),
+    ]
+    // After each stage the report so far goes to `checkpoint`: an hour-long run cut short keeps
+    // the stages it finished.
+    for (stage, step) in steps where stages.contains(stage) {
+      try step(&search)
+      try checkpoint(report())
+    }
+    return report()
   }
 
   /// The report as Markdown: a table per stage (every setting tried, per seed and mean), then

@@ -8,7 +8,7 @@ import RecLiteTrain
 import RecLiteWriter
 
 public enum TwoTowerExport {
-  public static func builder(_ model: TwoTower, context: ExportContext, options: ExportOptions) -> ModelBuilder {
+  public static func builder(_ model: TwoTower, context: ExportContext, options: ExportOptions) throws -> ModelBuilder {
     let e = model.config.embeddingDim
     let d = model.config.outputDim
     let items = model.itemCount + 1
@@ -16,27 +16,29 @@ public enum TwoTowerExport {
     let bias = model.itemBias.map { $0 + model.globalBias[0] }
 
     let m = ModelBuilder(description: "two-tower model (embedding \(e), output \(d))")
+    m.narrowIndices = true
+    let itemTables = ItemTables(m, options: options, context: context)
     let (user, item) = m.idFeatures(context.dataset)
     var u = m.embeddingLookup(
-      "user_embedding", table: m.table("user_table", model.userEmbedding, rows: model.userCount + 1, width: e, options.tables), ids: user)
+      "user_embedding", table: try m.table("user_table", model.userEmbedding, rows: model.userCount + 1, width: e, options), ids: user)
     // Context fields join the user in the request tower's input.
     let contextFeatures = m.contextFeatures(context.dataset, fields: model.contextEmbedding.count)
     if !contextFeatures.isEmpty {
-      let vectors = contextFeatures.enumerated().map { f, feature in
+      let vectors = try contextFeatures.enumerated().map { f, feature in
         m.embeddingLookup(
           "context\(f)_embedding",
-          table: m.table("context\(f)_table", model.contextEmbedding[f], rows: model.contextEmbedding[f].count / e, width: e, options.tables),
+          table: try m.table("context\(f)_table", model.contextEmbedding[f], rows: model.contextEmbedding[f].count / e, width: e, options),
           ids: feature)
       }
       u = m.concat("request_fields", [u] + vectors)
     }
     for (l, layer) in model.userTower.enumerated() {
-      u = m.dense("user_tower\(l)", u, layer: layer, activation: l + 1 < model.userTower.count ? .relu : .none, options.weights)
+      u = try m.dense("user_tower\(l)", u, layer: layer, activation: l + 1 < model.userTower.count ? .relu : .none, options)
     }
-    let v = m.embeddingLookup("item_vector", table: m.table("item_vector_table", itemVectors, rows: items, width: d, options.tables), ids: item)
-    let itemBias = m.embeddingLookup("item_bias", table: m.constant("item_bias_table", floats: bias, shape: [items, 1]), ids: item)
+    let v = m.embeddingLookup("item_vector", table: try itemTables.table("item_vector_table", itemVectors, rows: items, width: d), ids: item)
+    let itemBias = m.embeddingLookup("item_bias", table: try itemTables.table("item_bias_table", bias, rows: items, width: 1), ids: item)
     let logit = m.add("logit", m.dot("dot", u, v), itemBias)
-    m.finish(scores: m.sigmoid("score", logit), item: item, context: context)
+    m.finish(scores: m.sigmoid("score", logit), item: item, context: context, titles: options.titles)
     return m
   }
 }

@@ -33,11 +33,11 @@ public struct DeepFMConfig: Sendable, Codable, Equatable {
 ///   `4·dim..<(4+C)·dim` are the request block (computed once per request), `dim..<4·dim` the
 ///   item block (precomputable per item).
 public struct DeepFM: TrainableModel {
-  public let config: DeepFMConfig
+  public internal(set) var config: DeepFMConfig
   public let userCount: Int
   public let itemCount: Int
   /// Item feature rows (genre bags, year buckets) for items `0...itemCount`.
-  public let features: ItemFeatures
+  public internal(set) var features: ItemFeatures
   /// The request rows for data with context; nil when rows are user rows.
   public let requests: RequestFeatures?
 

@@ -24,6 +24,8 @@ public struct EvaluationResult: Sendable, Codable {
   public var auc: Double?
   /// Mean binary log-loss on the same pairs (only for scorers that produce logits).
   public var logLoss: Double?
+  /// The ROC curve of the same pairs (`Ranking.rocCurve`), when asked for (`EvaluationOptions.rocPoints`).
+  public var roc: [RocPoint]? = nil
   /// Fraction of the catalog that appears in at least one user's top 10.
   public var coverageAt10: Double
   /// Rows of the evaluated users (those with held-out items), ascending.
@@ -46,6 +48,8 @@ public struct EvaluationOptions: Sendable, Codable, Equatable {
   /// Sampled negatives per held-out positive for AUC / log-loss.
   public var negativesPerPositive: Int = 4
   public var seed: UInt64 = 1
+  /// Points of the ROC curve to keep in the result (0 = none).
+  public var rocPoints: Int = 0
   public init(cutoffs: [Int] = [5, 10, 20], negativesPerPositive: Int = 4, seed: UInt64 = 1) {
     self.cutoffs = cutoffs
     self.negativesPerPositive = negativesPerPositive
@@ -110,7 +114,7 @@ public func evaluate(
   return EvaluationResult(
     heldOut: heldOutSet, cutoffs: cutoffs, users: users, perUser: perUser.array, tops: tops.array,
     pairScores: pairScores.array.flatMap { $0 }, pairLabels: pairLabels.array.flatMap { $0 },
-    logits: scorer.scoresAreLogits, itemCount: n, seconds: secondsSince(start))
+    logits: scorer.scoresAreLogits, itemCount: n, rocPoints: options.rocPoints, seconds: secondsSince(start))
 }
 
 extension EvaluationResult {
@@ -118,7 +122,7 @@ extension EvaluationResult {
   /// ranked lists `tops`; AUC and (for logits) log-loss of the held-out/negative score pairs.
   init(
     heldOut: HeldOutSet, cutoffs: [Int], users: [Int], perUser: [[Ranking.UserMetrics]], tops: [[Int]],
-    pairScores: [Float], pairLabels: [Bool], logits: Bool, itemCount: Int, seconds: Double
+    pairScores: [Float], pairLabels: [Bool], logits: Bool, itemCount: Int, rocPoints: Int = 0, seconds: Double
   ) {
     var atK: [MetricsAtK] = []
     let count = Double(max(1, users.count))
@@ -144,6 +148,7 @@ extension EvaluationResult {
     }
     self.init(
       heldOut: heldOut, atK: atK, auc: Ranking.auc(scores: pairScores, labels: pairLabels), logLoss: logLoss,
+      roc: rocPoints > 0 ? Ranking.rocCurve(scores: pairScores, labels: pairLabels, points: rocPoints) : nil,
       coverageAt10: Double(covered.count) / Double(max(1, itemCount)), users: users,
       ndcg10PerUser: perUser.map { metrics in ndcgIndex.map { metrics[$0].ndcg } ?? 0 },
       ndcgPerUserAtK: cutoffs.indices.map { c in perUser.map { $0[c].ndcg } }, seconds: seconds)

@@ -78,5 +78,5 @@ func evaluateEvents(
   return EvaluationResult(
     heldOut: heldOutSet, cutoffs: cutoffs, users: users, perUser: perUser, tops: tops.array,
     pairScores: pairScores.array.flatMap { $0 }, pairLabels: pairLabels.array.flatMap { $0 },
-    logits: scorer.scoresAreLogits, itemCount: n, seconds: secondsSince(start))
+    logits: scorer.scoresAreLogits, itemCount: n, rocPoints: options.rocPoints, seconds: secondsSince(start))
 }

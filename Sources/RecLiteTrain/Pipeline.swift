@@ -39,6 +39,10 @@ public struct PipelineConfig: Sendable, Codable {
   public var twoTowerTraining = PipelineDefaults.twoTowerTraining
   public var distillation = PipelineDefaults.distillation
   public var twoTowerDistillation = PipelineDefaults.twoTowerDistillation
+  /// Compression of the distilled students: pruning applies to the DeepFM student (the
+  /// two-tower's only dense layers are precomputed into its item table at export), rare-item
+  /// row sharing to both.
+  public var compression = CompressionOptions()
   /// Bring your own teacher: a `user,item,logit` CSV (raw ids) used instead of training the
   /// built-in teacher (the report then has no "teacher" model row).
   public var teacherScoresPath: String?
@@ -193,7 +197,9 @@ public enum TrainedModel: Sendable {
 /// evaluated.
 public protocol ModelDeployment: AnyObject {
   /// Called once per trained model, after the data set and split are known.
-  func deploy(_ model: TrainedModel, name: String, seed: UInt64, dataset: Dataset, split: Split) throws -> any Scorer
+  func deploy(
+    _ model: TrainedModel, name: String, seed: UInt64, dataset: Dataset, split: Split, sharedItems: ItemRowSharing?
+  ) throws -> any Scorer
 }
 
 /// Runs the whole chain: load → split → teacher → students with and without distillation →
@@ -271,21 +277,25 @@ public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? =
         matrix = DenseTeacherScores(scorer: model.makeScorer(), userCount: split.userCount)
       }
       teacherModel = model
-      let deployed = try deployment?.deploy(.deepFM(model), name: ModelName.teacher, seed: seed, dataset: dataset, split: split)
+      let deployed = try deployment?.deploy(
+        .deepFM(model), name: ModelName.teacher, seed: seed, dataset: dataset, split: split, sharedItems: nil)
       record(ModelName.teacher, matrix, deployed: deployed, parameters: model.parameterCount, history: history, trainSeconds: history.seconds)
       teacherScores = matrix
     }
 
-    func trainStudent<M: TrainableModel>(
+    /// Trains a student (and with `compression`, prunes it and shares rare items' rows).
+    func trainStudent<M: ItemRowsSharable & NeuronPrunable>(
       _ name: String, _ initial: M, _ options: TrainingOptions, distill: DistillationOptions?,
-      as trained: (M) -> TrainedModel, newHome: Bool = false
+      compression: CompressionOptions = CompressionOptions(), as trained: (M) -> TrainedModel, newHome: Bool = false
     ) throws -> M {
       var options = options
       options.seed = seed
-      let (model, history) = train(
+      let result = try trainCompressed(
         initial, split: split, options: options, teacher: distill == nil ? nil : teacherScores,
-        distillation: distill, progress: config.progress ? ProgressBar(label: name) : nil)
-      let deployed = try deployment?.deploy(trained(model), name: name, seed: seed, dataset: dataset, split: split)
+        distillation: distill, compression: compression, progress: config.progress ? ProgressBar(label: name) : nil)
+      let (model, history) = (result.model, result.history)
+      let deployed = try deployment?.deploy(
+        trained(model), name: name, seed: seed, dataset: dataset, split: split, sharedItems: result.sharing)
       let scorer = model.makeScorer()
       record(name, scorer, deployed: deployed, parameters: model.parameterCount, history: history, trainSeconds: history.seconds)
       if newHome && split.isEventLog {
@@ -311,12 +321,14 @@ public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? =
     let studentInit = newStudent(dataset.requests), towerInit = newTower(dataset.requests)
     let student = try trainStudent(ModelName.student, studentInit, config.studentTraining, distill: nil, as: TrainedModel.deepFM)
     let distilled = try trainStudent(
-      ModelName.distilledStudent, studentInit, config.studentTraining, distill: config.distillation, as: TrainedModel.deepFM,
-      newHome: true)
+      ModelName.distilledStudent, studentInit, config.studentTraining, distill: config.distillation,
+      compression: config.compression, as: TrainedModel.deepFM, newHome: true)
     let tower = try trainStudent(ModelName.twoTower, towerInit, config.twoTowerTraining, distill: nil, as: TrainedModel.twoTower)
+    var towerCompression = CompressionOptions(minCount: config.compression.minCount)
+    towerCompression.fineTuneEpochs = config.compression.fineTuneEpochs
     let distilledTower = try trainStudent(
-      ModelName.distilledTwoTower, towerInit, config.twoTowerTraining, distill: config.twoTowerDistillation, as: TrainedModel.twoTower,
-      newHome: true)
+      ModelName.distilledTwoTower, towerInit, config.twoTowerTraining, distill: config.twoTowerDistillation,
+      compression: towerCompression, as: TrainedModel.twoTower, newHome: true)
     // The same distilled students on the same request rows without their context: the value of context.
     var distilledNoContext: DeepFM? = nil, distilledTowerNoContext: TwoTower? = nil
     if let requests = dataset.requests {

@@ -78,6 +78,36 @@ public enum Ranking {
     let u = rankSum - Double(positives) * Double(positives + 1) / 2
     return u / (Double(positives) * Double(negatives))
   }
+
+  /// The ROC curve of the pairs: (false-positive rate, true-positive rate) at every distinct
+  /// score threshold, from (0, 0) to (1, 1), thinned to at most `points` points (evenly by
+  /// threshold rank); tied scores move both rates at once, so the area under the full curve by
+  /// trapezoids is `auc`. Nil without both classes.
+  public static func rocCurve(scores: [Float], labels: [Bool], points: Int = 101) -> [RocPoint]? {
+    let positives = Double(labels.filter { $0 }.count)
+    let negatives = Double(labels.count) - positives
+    guard positives > 0, negatives > 0 else { return nil }
+    let order = scores.indices.sorted { scores[$0] > scores[$1] }
+    var curve = [RocPoint(falsePositiveRate: 0, truePositiveRate: 0)]
+    var (tp, fp) = (0.0, 0.0)
+    var i = 0
+    while i < order.count {
+      var j = i
+      while j + 1 < order.count && scores[order[j + 1]] == scores[order[i]] { j += 1 }
+      for t in i...j { if labels[order[t]] { tp += 1 } else { fp += 1 } }
+      curve.append(RocPoint(falsePositiveRate: fp / negatives, truePositiveRate: tp / positives))
+      i = j + 1
+    }
+    guard curve.count > points else { return curve }
+    let step = Double(curve.count - 1) / Double(points - 1)
+    return (0..<points).map { curve[Int((Double($0) * step).rounded())] }
+  }
+}
+
+/// One point of a ROC curve.
+public struct RocPoint: Sendable, Codable, Equatable {
+  public var falsePositiveRate: Double
+  public var truePositiveRate: Double
 }
 
 import Foundation

@@ -43,6 +43,8 @@ public struct EpochRecord: Sendable, Codable, Equatable {
   public var loss: Double
   public var validationNDCG10: Double?
   public var seconds: Double
+  /// Fraction of the prunable weights that were zero at the end of the epoch (pruned runs only).
+  public var sparsity: Double? = nil
 }
 
 public struct TrainingHistory: Sendable, Codable, Equatable {
@@ -57,12 +59,17 @@ public struct TrainingHistory: Sendable, Codable, Equatable {
 /// teacher's top-K items per user, and the listwise term (`ListwiseBatches`) if it has a weight. Mini-batch Adam (sparse rows for tables), seeded shuffling
 /// and sampling, early stopping on validation NDCG@10 by full ranking.
 ///
+/// With `pruning`, the dense weights are pruned by magnitude on Zhu & Gupta's schedule
+/// (`MagnitudePruner`) while the model keeps learning (from the teacher, when there is one);
+/// only epochs at the final sparsity are validated and kept, and the run lasts at least until
+/// the ramp ends.
+///
 /// Deterministic: the same seed gives bit-identical weights whatever the thread count (parallel
 /// kernels split outputs, never reductions).
 public func train<Model: TrainableModel>(
   _ initial: Model, split: Split, options: TrainingOptions,
   teacher: (any TeacherScores)? = nil, distillation: DistillationOptions? = nil,
-  progress: ProgressBar? = nil
+  progress: ProgressBar? = nil, pruning: PruningOptions? = nil
 ) -> (model: Model, history: TrainingHistory) {
   let started = DispatchTime.now()
   var model = initial
@@ -97,14 +104,19 @@ public func train<Model: TrainableModel>(
   var items = [Int32](repeating: 0, count: batchSize)
   var logits = [Float](repeating: 0, count: batchSize)
   var dLogits = [Float](repeating: 0, count: batchSize)
+  var pruner: MagnitudePruner<Model>? = nil
+  var globalStep = 0
+  let epochs = max(1, options.epochs, pruning?.firstPrunedEpoch ?? 1)
+  let validateFrom = max(options.validateFrom, pruning?.firstPrunedEpoch ?? 1)
 
-  for epoch in 1...max(1, options.epochs) {
+  for epoch in 1...epochs {
     let epochStart = DispatchTime.now()
     var examples = makeExamples(split: split, negatives: options.negatives, teacherTop: teacherTop, seed: options.seed, epoch: epoch)
     var random = SeededRandom(seed: options.seed, stream: 0x5AFF1E &+ UInt64(epoch))
     random.shuffle(&examples)
-    progress?.startEpoch(epoch, of: options.epochs, examples: examples.count)
+    progress?.startEpoch(epoch, of: epochs, examples: examples.count)
     let steps = (examples.count + batchSize - 1) / batchSize
+    if let pruning, pruner == nil { pruner = MagnitudePruner(model: model, options: pruning, stepsPerEpoch: steps) }
     listwise?.startEpoch(steps: steps, random: &random)
     var totalLoss = 0.0
     var start = 0
@@ -136,20 +148,24 @@ public func train<Model: TrainableModel>(
       totalLoss += listwise?.accumulate(step: step, model: model, workspace: &workspace, gradients: &gradients, touched: &touched) ?? 0
       step += 1
       optimizer.apply(model: &model, gradients: &gradients, touched: &touched)
+      pruner?.afterStep(globalStep, model: &model)
+      globalStep += 1
       average?.update(with: model)
       start += count
       progress?.update(done: start, loss: totalLoss / Double(start))
     }
     let meanLoss = totalLoss / Double(max(1, examples.count))
-    var record = EpochRecord(epoch: epoch, loss: meanLoss, validationNDCG10: nil, seconds: 0)
-    var extra = ""
-    if options.patience > 0 && epoch < options.validateFrom && epoch < options.epochs {
-      extra = "(validation from epoch \(options.validateFrom))"
+    var record = EpochRecord(epoch: epoch, loss: meanLoss, validationNDCG10: nil, seconds: 0, sparsity: pruner?.sparsity)
+    var extra = pruner.map { "sparsity \(format($0.sparsity, 3)) " } ?? ""
+    // The averaged weights are kept with the current masks.
+    var candidate = average?.model ?? model
+    pruner?.apply(to: &candidate)
+    if options.patience > 0 && epoch < validateFrom && epoch < epochs {
+      extra += "(validation from epoch \(validateFrom))"
     } else if options.patience > 0 {
-      let candidate = average?.model ?? model
       let validation = evaluate(candidate.makeScorer(), split: split, on: .validation, options: EvaluationOptions(cutoffs: [10], negativesPerPositive: 0))
       record.validationNDCG10 = validation.ndcg10
-      extra = "val NDCG@10 \(format(validation.ndcg10, 4)) (\(format(validation.seconds, 1))s)"
+      extra += "val NDCG@10 \(format(validation.ndcg10, 4)) (\(format(validation.seconds, 1))s)"
       if validation.ndcg10 > bestScore {
         bestScore = validation.ndcg10
         best = candidate
@@ -159,7 +175,7 @@ public func train<Model: TrainableModel>(
         sinceBest += 1
       }
     } else {
-      best = average?.model ?? model
+      best = candidate
       history.bestEpoch = epoch
     }
     record.seconds = secondsSince(epochStart)

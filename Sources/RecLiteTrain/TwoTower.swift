@@ -34,10 +34,10 @@ public struct TwoTowerConfig: Sendable, Codable, Equatable {
 /// - `contextEmbedding[f]` `[contextSizes[f]+1][e]`
 /// - `itemBias` `[itemCount+1]`, `globalBias` `[1]`
 public struct TwoTower: TrainableModel {
-  public let config: TwoTowerConfig
+  public internal(set) var config: TwoTowerConfig
   public let userCount: Int
   public let itemCount: Int
-  public let features: ItemFeatures
+  public internal(set) var features: ItemFeatures
   /// The request rows for data with context; nil when rows are user rows.
   public let requests: RequestFeatures?
 

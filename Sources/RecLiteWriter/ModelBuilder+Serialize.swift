@@ -39,6 +39,7 @@ extension ModelBuilder {
     guard maxBatch >= 1 && maxBatch <= ModelLoader.maxBatchLimit else {
       throw ModelWriterError("max batch \(maxBatch) is outside 1…\(ModelLoader.maxBatchLimit)")
     }
+    compactBuffers()
     let placeholderPlan = [Int64](repeating: -1, count: tensors.count)
     // Buffer offsets depend on the FlatBuffer's size, which does not depend on their values.
     let sizing = encode(bufferOffsets: [UInt64](repeating: 0, count: buffers.count), plan: placeholderPlan, arenaBytes: 0, maxBatch: maxBatch)
@@ -65,6 +66,27 @@ extension ModelBuilder {
     let sizing = encode(bufferOffsets: [UInt64](repeating: 0, count: buffers.count), plan: placeholderPlan, arenaBytes: 0, maxBatch: maxBatch)
     let offsets = dataOffsets(afterFlatBufferOf: sizing.bytes.count)
     return Self.sealed(assemble(encode(bufferOffsets: offsets, plan: placeholderPlan, arenaBytes: 0, maxBatch: maxBatch), offsets))
+  }
+
+  /// Drops the buffers no tensor refers to any more (a constant re-encoded in place leaves its
+  /// old bytes behind) and renumbers the rest, so the file holds each stored byte once.
+  func compactBuffers() {
+    var used = [Bool](repeating: false, count: buffers.count)
+    used[0] = true
+    for tensor in tensors where tensor.buffer >= 0 && tensor.buffer < buffers.count { used[tensor.buffer] = true }
+    guard used.contains(false) else { return }
+    var renumbered = [Int](repeating: 0, count: buffers.count)
+    var kept: [[UInt8]] = []
+    for (index, buffer) in buffers.enumerated() where used[index] {
+      renumbered[index] = kept.count
+      kept.append(buffer)
+    }
+    for t in tensors.indices where tensors[t].buffer >= 0 && tensors[t].buffer < buffers.count {
+      tensors[t].buffer = renumbered[tensors[t].buffer]
+    }
+    buffers = kept
+    bufferIndex = [:]
+    for (index, buffer) in buffers.enumerated() where index > 0 { bufferIndex[buffer] = index }
   }
 
   /// Stores the CRC-32 of the file, computed while the checksum's own bytes are still zero.
@@ -181,7 +203,7 @@ extension ModelBuilder {
     let bufferVector = fb.createVector(pairs: buffers.indices.map { (bufferOffsets[$0], UInt64(buffers[$0].count)) })
 
     fb.startTable()
-    fb.add(FieldSlot.Model.formatVersion, formatVersion)
+    fb.add(FieldSlot.Model.formatVersion, writtenFormatVersion)
     let checksumFromEnd = fb.add(FieldSlot.Model.checksum, UInt32(0))
     fb.add(FieldSlot.Model.description, offset: descriptionString)
     fb.add(FieldSlot.Model.buffers, offset: bufferVector)
@@ -241,6 +263,10 @@ extension ModelBuilder {
     if let quantization { fb.add(FieldSlot.Tensor.quantization, offset: quantization) }
     if let sparsity { fb.add(FieldSlot.Tensor.sparsity, offset: sparsity) }
     fb.add(FieldSlot.Tensor.rowRemap, Int32(tensor.rowRemap))
+    if tensor.splitTable >= 0 {
+      fb.add(FieldSlot.Tensor.splitTable, Int32(tensor.splitTable))
+      fb.add(FieldSlot.Tensor.rowSplit, Int32(tensor.rowSplit))
+    }
     return fb.endTable()
   }
 }

@@ -40,6 +40,9 @@ public final class ModelBuilder {
     var quantization: QuantizationSpec = .none
     var sparsity: (rowOffsets: Int, columns: Int)? = nil
     var rowRemap: Int = -1
+    /// Mixed-precision tables: the second part and the row bitmap (format 2).
+    var splitTable: Int = -1
+    var rowSplit: Int = -1
     /// Activations: whether the value changes per candidate.
     var perCandidate = false
   }
@@ -64,14 +67,22 @@ public final class ModelBuilder {
 
   var tensors: [Tensor] = []
   var buffers: [[UInt8]] = [[]]  // buffer 0 is the empty buffer
+  /// Buffer index of each distinct content: constants with equal bytes share one buffer, so
+  /// nothing is stored twice.
+  var bufferIndex: [[UInt8]: Int] = [:]
   var ops: [Op] = []
   var features: [Feature] = []
   var signatures: [(name: String, output: Int)] = []
   var catalog: (feature: Int, titles: [String]?, popularity: [Int32])? = nil
   var metadata: [String: String] = [:]
   public var description: String
-  /// Format version written to the file (tests write newer ones).
-  var formatVersion = UInt32(ModelLoader.formatVersion)
+  /// Format version written to the file; nil writes the oldest version that has every feature
+  /// the model uses (`FormatFeatures`), so files without format 2's features stay readable by
+  /// format 1 libraries. Tests write other versions.
+  var formatVersion: UInt32? = nil
+  /// Store index vectors in the narrowest type that holds them (format 2): vocabularies as
+  /// INT32 when the ids fit, bag offsets and values and CSR indices as UINT8 when they fit.
+  public var narrowIndices = false
 
   public init(description: String = "") {
     self.description = description
@@ -83,10 +94,29 @@ public final class ModelBuilder {
   public func constant(
     _ name: String, type: ElementType, shape: [Int], bytes: [UInt8], quantization: QuantizationSpec = .none
   ) -> TensorRef {
-    buffers.append(bytes)
     tensors.append(
-      Tensor(name: name, type: type, shape: shape.map(Int64.init), buffer: buffers.count - 1, quantization: quantization))
+      Tensor(name: name, type: type, shape: shape.map(Int64.init), buffer: buffer(holding: bytes), quantization: quantization))
     return TensorRef(index: tensors.count - 1)
+  }
+
+  /// The buffer index of `bytes`: an existing buffer with the same bytes, or a new one.
+  func buffer(holding bytes: [UInt8]) -> Int {
+    if let existing = bufferIndex[bytes] { return existing }
+    buffers.append(bytes)
+    bufferIndex[bytes] = buffers.count - 1
+    return buffers.count - 1
+  }
+
+  /// Replaces the stored values of constant `t` (its name, row remap and users kept): type,
+  /// shape, bytes and quantization; sparsity and split part cleared.
+  func restore(_ t: Int, type: ElementType, shape: [Int], bytes: [UInt8], quantization: QuantizationSpec = .none) {
+    tensors[t].type = type
+    tensors[t].shape = shape.map(Int64.init)
+    tensors[t].buffer = buffer(holding: bytes)
+    tensors[t].quantization = quantization
+    tensors[t].sparsity = nil
+    tensors[t].splitTable = -1
+    tensors[t].rowSplit = -1
   }
 
   public func constant(_ name: String, floats: [Float], shape: [Int]) -> TensorRef {
@@ -97,21 +127,49 @@ public final class ModelBuilder {
     constant(name, type: .int32, shape: [int32s.count], bytes: Encoding.bytes(int32s))
   }
 
+  /// An index vector (bag offsets or values, CSR indices, a row remap): UINT8 when
+  /// `narrowIndices` is on and every value is in 0...255, else INT32.
+  public func constant(_ name: String, indices: [Int32]) -> TensorRef {
+    guard narrowIndices, !indices.isEmpty, indices.allSatisfy({ (0...255).contains($0) }) else {
+      return constant(name, int32s: indices)
+    }
+    return constant(name, type: .uint8, shape: [indices.count], bytes: indices.map { UInt8($0) })
+  }
+
   public func constant(_ name: String, int64s: [Int64]) -> TensorRef {
     constant(name, type: .int64, shape: [int64s.count], bytes: Encoding.bytes(int64s))
   }
 
   /// Stores `table` in CSR form: `values` holds only the nonzeros of a [rows, columns] matrix.
   public func makeSparse(_ table: TensorRef, rowOffsets: [Int32], columns: [Int32]) {
-    let offsets = constant(tensors[table.index].name + ".row_offsets", int32s: rowOffsets)
-    let indices = constant(tensors[table.index].name + ".columns", int32s: columns)
+    let offsets = constant(tensors[table.index].name + ".row_offsets", indices: rowOffsets)
+    let indices = constant(tensors[table.index].name + ".columns", indices: columns)
     tensors[table.index].sparsity = (offsets.index, indices.index)
   }
 
-  /// Gives an embedding table a logical → stored row map (-1 = pruned row).
-  public func setRowRemap(_ table: TensorRef, _ remap: [Int32]) {
-    let map = constant(tensors[table.index].name + ".row_remap", int32s: remap)
+  /// Gives an embedding table a logical → stored row map (-1 = pruned row); returns the map,
+  /// which other tables indexed the same way can share (`setRowRemap(_:to:)`).
+  @discardableResult
+  public func setRowRemap(_ table: TensorRef, _ remap: [Int32]) -> TensorRef {
+    let map = constant(tensors[table.index].name + ".row_remap", indices: remap)
     tensors[table.index].rowRemap = map.index
+    return map
+  }
+
+  /// Gives an embedding table an existing row map.
+  public func setRowRemap(_ table: TensorRef, to map: TensorRef) {
+    tensors[table.index].rowRemap = map.index
+  }
+
+  /// Makes `table` a mixed-precision table (format 2): `part` (same width, any table encoding)
+  /// holds the stored rows whose `inPart` flag is set, `table` the others, each in row order.
+  public func setSplit(_ table: TensorRef, part: TensorRef, inPart: [Bool]) {
+    let words = (inPart.count + 63) / 64
+    var bitmap = [UInt8](repeating: 0, count: words * 8)
+    for (row, flag) in inPart.enumerated() where flag { bitmap[row / 8] |= UInt8(1) << UInt8(row % 8) }
+    let bits = constant(tensors[table.index].name + ".row_split", type: .uint8, shape: [bitmap.count], bytes: bitmap)
+    tensors[table.index].splitTable = part.index
+    tensors[table.index].rowSplit = bits.index
   }
 
   private func activation(_ name: String, type: ElementType, perCandidate: Bool, width: Int?) -> TensorRef {
@@ -126,7 +184,10 @@ public final class ModelBuilder {
   /// A feature whose raw values map to rows through a sorted vocabulary (row = position).
   /// Unknown values use `oovRow` (by default the row after the known ones).
   public func feature(_ name: String, kind: FeatureKind, vocabulary: [Int64], oovRow: Int? = nil) -> FeatureRef {
-    let table = constant(name + ".vocabulary", int64s: vocabulary)
+    let fitsInt32 = vocabulary.allSatisfy { Int64(Int32.min)...Int64(Int32.max) ~= $0 }
+    let table = narrowIndices && fitsInt32
+      ? constant(name + ".vocabulary", int32s: vocabulary.map { Int32($0) })
+      : constant(name + ".vocabulary", int64s: vocabulary)
     return addFeature(name, kind: kind, vocabulary: table.index, rowCount: vocabulary.count, oovRow: oovRow)
   }
 
@@ -171,8 +232,8 @@ public final class ModelBuilder {
   public func embeddingBag(
     _ name: String, table: TensorRef, ids feature: FeatureRef, offsets: [Int32], values: [Int32], mode: BagMode
   ) -> TensorRef {
-    let offsetsTensor = constant(name + ".offsets", int32s: offsets)
-    let valuesTensor = constant(name + ".values", int32s: values)
+    let offsetsTensor = constant(name + ".offsets", indices: offsets)
+    let valuesTensor = constant(name + ".values", indices: values)
     return addOp(
       .embeddingBag, [table, feature.input, offsetsTensor, valuesTensor], output: name, width: width(table),
       bagMode: mode, stageFrom: [feature.input])
@@ -231,6 +292,18 @@ public final class ModelBuilder {
 
   public func metadata(_ key: String, _ value: String) {
     metadata[key] = value
+  }
+
+  /// The format version the file gets: `formatVersion` when set, else the oldest version with
+  /// every feature the model uses (2 for mixed-precision tables and narrow index vectors).
+  public var writtenFormatVersion: UInt32 {
+    if let formatVersion { return formatVersion }
+    let vocabularies = Set(features.map(\.vocabulary))
+    let needsTwo = tensors.enumerated().contains { index, tensor in
+      tensor.splitTable >= 0 || (tensor.buffer != 0 && tensor.shape.count == 1 && tensor.type == .uint8)
+        || (vocabularies.contains(index) && tensor.type != .int64)
+    }
+    return needsTwo ? 2 : 1
   }
 }
 

@@ -5,7 +5,9 @@
 
 public struct SampleModel: Sendable {
   public enum TableEncoding: String, CaseIterable, Sendable {
-    case float32, float16, int8, int4
+    /// `mixed`: the first fifth of the item rows (the most popular: popularity is row order)
+    /// as int8 rows, the rest as int4, in one mixed-precision table (format 2).
+    case float32, float16, int8, int4, mixed
   }
 
   public var users: Int
@@ -23,7 +25,7 @@ public struct SampleModel: Sendable {
     self.itemEncoding = itemEncoding
   }
 
-  public func builder() -> ModelBuilder {
+  public func builder() throws -> ModelBuilder {
     var random = SplitMix(seed: seed)
     let d = dimension
     func weights(_ count: Int, scale: Float = 0.5) -> [Float] { (0..<count).map { _ in random.uniform() * scale } }
@@ -41,18 +43,15 @@ public struct SampleModel: Sendable {
     let u = m.add("user_vector", userVector, m.embeddingLookup("hour_embedding", table: hourTable, ids: hour))
     // Item side: embedding + mean of its genres' embeddings.
     let itemValues = weights((items + 1) * d)
-    let itemTable: TensorRef
+    let storage: TableStorage
     switch itemEncoding {
-    case .float32:
-      itemTable = m.constant("item_table", floats: itemValues, shape: [items + 1, d])
-    case .float16:
-      itemTable = m.constant("item_table", type: .float16, shape: [items + 1, d], bytes: Quantize.float16(itemValues))
-    case .int8, .int4:
-      let bits = itemEncoding == .int8 ? 8 : 4
-      itemTable = m.constant(
-        "item_table", type: bits == 8 ? .uint8 : .uint4, shape: [items + 1, d],
-        bytes: Quantize.rowWise(itemValues, rows: items + 1, width: d, bits: bits), quantization: .rowWise)
+    case .float32: storage = .float32
+    case .float16: storage = .float16
+    case .int8: storage = .rowWise(bits: 8)
+    case .int4: storage = .rowWise(bits: 4)
+    case .mixed: storage = .mixed(int8Rows: (0...items).map { $0 < (items + 4) / 5 })
     }
+    let itemTable = try m.table("item_table", itemValues, rows: items + 1, width: d, storage: storage)
     var offsets: [Int32] = [0]
     var values: [Int32] = []
     for row in 0...items {

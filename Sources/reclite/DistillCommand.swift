@@ -26,6 +26,7 @@ struct DistillCommand: ParsableCommand {
       Examples:
         reclite distill --data data/ml-latest-small --teacher out/teacher.rlm --out out/student.rlm
         reclite distill --data data/ml-latest-small --teacher-scores logits.csv --model two-tower --out out/tower.rlm
+        reclite distill --data data/ml-latest-small --teacher out/teacher.rlm --prune 0.8 --encoding int8 --out out/pruned.rlm
       """
   )
 
@@ -39,6 +40,8 @@ struct DistillCommand: ParsableCommand {
   var teacherScores: String?
 
   @OptionGroup var loss: DistillationArguments
+
+  @OptionGroup(title: "Compression") var compression: CompressionArguments
 
   func validate() throws {
     guard (teacher == nil) != (teacherScores == nil) else {
@@ -66,6 +69,6 @@ struct DistillCommand: ParsableCommand {
       : (model.model == .twoTower ? PipelineDefaults.twoTowerDistillation : PipelineDefaults.distillation)
     try trainExportAndReport(
       model, dataset: dataset, split: split, teacher: scores, distillation: loss.applied(to: defaults),
-      provenance: provenance)
+      compression: compression.options, provenance: provenance)
   }
 }

@@ -41,6 +41,8 @@ struct InspectReport: Codable {
     let quantization: String
     let sparse: Bool
     let rowRemap: Int?
+    /// Mixed-precision tables: the tensor holding the rows of the second encoding.
+    var splitTable: Int? = nil
     /// "file" for stored constants, "arena@OFFSET" for activations.
     let location: String
     /// With --weights: the decoded values, little-endian and base64-encoded, as `valuesType`
@@ -61,6 +63,8 @@ struct InspectReport: Codable {
   let ops: [Op]
   let tensors: [Tensor]
   let weightBytes: Int
+  /// The file's bytes by what they hold: weights against catalog (ids, bags, titles, popularity).
+  let bytes: FileBytes
   let arenaBytes: Int
   let plannedActivationBytes: Int
   let maxBatch: Int
@@ -99,7 +103,8 @@ struct InspectReport: Codable {
     features = graph.features.enumerated().map { index, f in
       Feature(
         index: index, name: f.name.description, kind: f.kind.name.description, rows: f.rowCount, oovRow: f.oovRow,
-        vocabulary: f.vocabulary == nil ? "identity" : "sorted int64 (\(tensorName(f.vocabularyTensor)))",
+        vocabulary: f.vocabulary == nil
+          ? "identity" : "sorted \(graph.tensors[f.vocabularyTensor].type.name) (\(tensorName(f.vocabularyTensor)))",
         vocabularyTensor: f.vocabularyTensor, inputTensor: f.input)
     }
     ops = graph.ops.enumerated().map { index, op in
@@ -113,12 +118,15 @@ struct InspectReport: Codable {
     }
     tensors = graph.tensors.enumerated().map { index, t in
       let shape = t.rank == 2 ? [t.dims.0, t.dims.1] : [t.dims.0]
-      let bytes = t.isConstant ? t.byteCount : (t.stage == .candidate ? graph.maxBatch : 1) * t.width * 4
+      // Index vectors the loader widened are shown as the file stores them.
+      let stored = t.fileType.map { $0.byteCount(elements: t.dims.0) } ?? t.byteCount
+      let bytes = t.isConstant ? stored : (t.stage == .candidate ? graph.maxBatch : 1) * t.width * 4
       var tensor = Tensor(
-        index: index, name: t.name.description, dtype: t.type.name.description, shape: shape, bytes: bytes,
+        index: index, name: t.name.description, dtype: (t.fileType ?? t.type).name.description, shape: shape, bytes: bytes,
         quantization: t.quantization.kind.name.description, sparse: t.isSparse,
         rowRemap: t.rowRemap >= 0 ? t.rowRemap : nil,
         location: t.isConstant ? "file" : "arena@\(t.arenaOffset)")
+      if t.splitTable >= 0 { tensor.splitTable = t.splitTable }
       if weights, let floats = TensorValues.floats(index, in: graph) {
         tensor.values = floats.withUnsafeBytes { Data($0).base64EncodedString() }
         tensor.valuesType = "float32"
@@ -129,6 +137,7 @@ struct InspectReport: Codable {
       return tensor
     }
     weightBytes = graph.weightBytes
+    bytes = FileBytes(model)
     arenaBytes = model.arenaBytes
     plannedActivationBytes = graph.plannedBytes
     maxBatch = graph.maxBatch
@@ -168,11 +177,13 @@ struct InspectReport: Codable {
       var quantization = $0.quantization
       if $0.sparse { quantization += ", CSR" }
       if let remap = $0.rowRemap { quantization += ", remap #\(remap)" }
+      if let part = $0.splitTable { quantization += ", mixed with #\(part)" }
       return ["\($0.index)", $0.name, $0.dtype, "[" + $0.shape.map(String.init).joined(separator: ", ") + "]", $0.bytes.grouped, quantization, $0.location]
     }).rendered
     out += "\nscores: \(scoreKind) of \(scoreTensor >= 0 ? tensors[scoreTensor].name : "-")\n"
     out += "multiply-adds: \(multiplyAddsPerCandidate.grouped) per candidate, \(multiplyAddsPerRequest.grouped) per request\n"
-    out += "weights: \(weightBytes.grouped) bytes\n"
+    out += "stored buffers: \(weightBytes.grouped) bytes\n"
+    out += "file: \(bytes.summary)\n"
     out += "arena: \(arenaBytes.grouped) bytes per session (activations \(plannedActivationBytes.grouped) bytes for chunks of \(maxBatch) candidates, plus exclusion bitmap and alignment)\n"
     if !metadata.isEmpty {
       out += "\nmetadata\n"

@@ -61,6 +61,8 @@ struct PipelineCommand: ParsableCommand {
 
   @OptionGroup(title: "Distillation (both students)") var loss: DistillationArguments
 
+  @OptionGroup(title: "Compression (distilled students: pruning the DeepFM student, row sharing both)") var compression: CompressionArguments
+
   @Option(help: "Scale every model's epochs by this factor (e.g. 0.2 for a quick smoke run).")
   var epochScale: Double = 1
 
@@ -99,6 +101,7 @@ struct PipelineCommand: ParsableCommand {
     config.progress = !quiet
     if noALS { config.als = nil }
     if !input.source.hasContext { config.alsFusion = alsFusion }
+    config.compression = compression.options
     config.contextBaseline = contextBaseline.map(columnList)
     config.habitBaseline = habitBaseline.map(columnList)
     shapes.apply(to: &config)

@@ -15,6 +15,6 @@ struct RecLiteCommand: ParsableCommand {
 
       Start with `reclite sample-model demo.rlm` and `reclite inspect demo.rlm`.
       """,
-    subcommands: [PipelineCommand.self, TrainCommand.self, DistillCommand.self, TuneCommand.self, EvalCommand.self, RecommendCommand.self, InspectCommand.self, BenchCommand.self, SampleModelCommand.self]
+    subcommands: [PipelineCommand.self, TrainCommand.self, DistillCommand.self, TuneCommand.self, CompressCommand.self, SweepCommand.self, EvalCommand.self, RecommendCommand.self, InspectCommand.self, BenchCommand.self, SampleModelCommand.self]
   )
 }

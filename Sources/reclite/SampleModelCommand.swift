@@ -35,7 +35,7 @@ struct SampleModelCommand: ParsableCommand {
   @Option(help: "Seed for the random weights.")
   var seed: UInt64 = 1
 
-  @Option(help: "Item table encoding: float32, float16, int8 or int4 (row-wise).")
+  @Option(help: "Item table encoding: float32, float16, int8 or int4 (row-wise), or mixed (the first fifth of the rows int8, the rest int4).")
   var itemEncoding: SampleModel.TableEncoding = .float32
 
   func validate() throws {
@@ -44,7 +44,7 @@ struct SampleModelCommand: ParsableCommand {
   }
 
   func run() throws {
-    let builder = SampleModel(users: users, items: items, dimension: dimension, seed: seed, itemEncoding: itemEncoding).builder()
+    let builder = try SampleModel(users: users, items: items, dimension: dimension, seed: seed, itemEncoding: itemEncoding).builder()
     let url = URL(fileURLWithPath: output)
     try builder.write(to: url)
     let bytes = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0

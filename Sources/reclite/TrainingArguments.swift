@@ -46,8 +46,11 @@ struct ModelArguments: ParsableArguments {
   @Option(help: ArgumentHelp("Where to write the .rlm file.", valueName: "file"))
   var out: String
 
-  @Option(help: "Encoding of the exported file: f32 (exact) or int8 (row-wise int8 tables, int8 dense weights).")
+  @Option(help: "Encoding of the exported file: f32 (exact), int8 (row-wise int8 tables, int8 dense weights), int4 (row-wise int4 tables, int8 dense weights) or mixed (the most popular items' rows int8, the rest int4).")
   var encoding: ExportEncoding = .f32
+
+  @Option(help: "full keeps the catalog's display titles; none drops them (ids only).")
+  var titles: ExportOptions.Titles = .full
 
   @Option(help: ArgumentHelp(
     "DeepFM only: precompute the item side of the first layer and the FM term for every item (always: fastest per candidate, a larger file; never: smallest file; auto: unless the tables would pass 64 MiB).",
@@ -118,8 +121,8 @@ struct ModelArguments: ParsableArguments {
 extension ExportOptions.ItemPrecompute: ExpressibleByArgument {}
 
 enum ExportEncoding: String, ExpressibleByArgument, CaseIterable {
-  case f32, int8
-  var options: ExportOptions { self == .f32 ? .exact : .int8 }
+  case f32, int8, int4, mixed
+  var options: ExportOptions { ExportOptions.named(rawValue) ?? .exact }
 }
 
 /// Loads the data and splits it, saying what it found.
@@ -133,18 +136,28 @@ func loadData(_ input: DataOptions, quiet: Bool) throws -> (Dataset, Split) {
   return (dataset, split)
 }
 
-/// Trains (optionally distilling), exports, evaluates the written file through the runtime and prints a report.
+/// Trains (optionally distilling and compressing), exports, evaluates the written file through
+/// the runtime and prints a report.
 func trainExportAndReport(
   _ arguments: ModelArguments, dataset: Dataset, split: Split, teacher: (any TeacherScores)?,
-  distillation: DistillationOptions?, alsFusion: Float = 0, provenance: [String: String]
+  distillation: DistillationOptions?, compression: CompressionOptions = CompressionOptions(), alsFusion: Float = 0,
+  provenance: [String: String]
 ) throws {
   let options = arguments.training(eventLog: dataset.isEventLog)
   let progress = arguments.quiet ? nil : ProgressBar(label: arguments.model.rawValue)
   let trained: TrainedModel
+  var sharing: ItemRowSharing? = nil
   var metadata = provenance
+  func compressed<M: ItemRowsSharable & NeuronPrunable>(_ initial: M) throws -> M {
+    let result = try trainCompressed(
+      initial, split: split, options: options, teacher: teacher, distillation: distillation, compression: compression,
+      progress: progress)
+    sharing = result.sharing
+    return result.model
+  }
   switch arguments.initialModel(dataset) {
   case .deepFM(let initial):
-    var model = train(initial, split: split, options: options, teacher: teacher, distillation: distillation, progress: progress).model
+    var model = try compressed(initial)
     if alsFusion > 0 {
       var als = PipelineDefaults.als
       als.seed = arguments.seed
@@ -154,19 +167,28 @@ func trainExportAndReport(
     }
     trained = .deepFM(model)
   case .twoTower(let initial):
-    trained = .twoTower(train(initial, split: split, options: options, teacher: teacher, distillation: distillation, progress: progress).model)
+    trained = .twoTower(try compressed(initial))
   }
   metadata["training"] = String(decoding: (try? JSONEncoder().encode(options)) ?? Data(), as: UTF8.self)
   if let distillation { metadata["distillation"] = String(decoding: (try? JSONEncoder().encode(distillation)) ?? Data(), as: UTF8.self) }
+  if !compression.isNone { metadata["compression"] = String(decoding: (try? JSONEncoder().encode(compression)) ?? Data(), as: UTF8.self) }
   let name = distillation == nil ? arguments.model.rawValue : arguments.model.rawValue + "-distilled"
-  let context = ModelExport.context(for: trained, name: name, seed: arguments.seed, dataset: dataset, split: split, provenance: metadata)
+  let context = ModelExport.context(
+    for: trained, name: name, seed: arguments.seed, dataset: dataset, split: split, provenance: metadata, sharedItems: sharing)
   var exportOptions = arguments.encoding.options
   exportOptions.precompute = arguments.precompute
-  let builder = ModelExport.builder(trained, context: context, options: exportOptions)
+  exportOptions.titles = arguments.titles
+  let (builder, chosen, measurements) = try ModelExport.builderChoosingCSR(
+    trained, context: context, options: exportOptions, requests: ModelExport.timedRequests(dataset: dataset, split: split))
   let url = URL(fileURLWithPath: arguments.out)
-  let (bytes, scorer) = try ModelExport.write(builder, options: exportOptions, to: url, dataset: dataset)
+  let (bytes, scorer) = try ModelExport.write(builder, options: chosen, to: url, dataset: dataset)
   let result = evaluate(scorer, split: split, on: .test, options: evaluationOptions(dataset, seed: arguments.seed))
-  print("wrote \(arguments.out): \(name), \(trained.parameterCount.grouped) parameters, \(bytes.grouped) bytes (\(exportOptions.label))")
+  print("wrote \(arguments.out): \(name), \(trained.parameterCount.grouped) parameters, \(bytes.grouped) bytes (\(chosen.label))")
+  print("  " + FileBytes(scorer.model).summary)
+  if let sharing { print("  \(sharing.sharedCount.grouped) items with fewer than \(sharing.minCount) training interactions share the OOV item's row") }
+  for m in measurements {
+    print(String(format: "  %@: %.0f%% zeros, %@ (recommend %.1f µs dense, %.1f µs CSR)", m.layer, m.sparsity * 100, m.csr ? "stored as CSR" : "kept dense", m.denseMicroseconds, m.csrMicroseconds))
+  }
   print("test metrics through the runtime (full ranking over \(dataset.itemCount.grouped) items, \(result.users.count) users):")
   print(EvaluationTable.render([(arguments.out, result)]), terminator: "")
 }

@@ -19,7 +19,8 @@ struct TuneCommand: ParsableCommand {
       and scored by the mean best-epoch validation NDCG@10 over the seeds; the
       test split is never evaluated. Writes OUT.md (every setting tried, per
       seed) and OUT.json (the same, and the chosen defaults), which
-      PipelineDefaults must match.
+      PipelineDefaults must match; both are rewritten after every stage, so a
+      run cut short keeps the stages it finished.
 
       The full search trains about 20 teachers and 100 students per seed set:
       an hour or more on 2 cores. --stages runs a part of it (later stages then
@@ -53,18 +54,22 @@ struct TuneCommand: ParsableCommand {
   }
 
   func run() throws {
+    let base = URL(fileURLWithPath: out)
+    try FileManager.default.createDirectory(at: base.deletingLastPathComponent(), withIntermediateDirectories: true)
     let report = try Tuning.run(
-      data: input.source, minRating: input.minRating, seeds: seeds.seeds, stages: stages.split(separator: ",").map(String.init)
+      data: input.source, minRating: input.minRating, seeds: seeds.seeds, stages: stages.split(separator: ",").map(String.init),
+      checkpoint: { try Self.write($0, to: base) }
     ) { line in
       if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
-    let base = URL(fileURLWithPath: out)
-    try FileManager.default.createDirectory(at: base.deletingLastPathComponent(), withIntermediateDirectories: true)
+    print(Tuning.markdown(report), terminator: "")
+  }
+
+  /// OUT.json and OUT.md, rewritten after every stage.
+  static func write(_ report: TuningReport, to base: URL) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     try encoder.encode(report).write(to: base.appendingPathExtension("json"), options: .atomic)
-    let markdown = Tuning.markdown(report)
-    try Data(markdown.utf8).write(to: base.appendingPathExtension("md"), options: .atomic)
-    print(markdown, terminator: "")
+    try Data(Tuning.markdown(report).utf8).write(to: base.appendingPathExtension("md"), options: .atomic)
   }
 }

@@ -27,7 +27,7 @@ func everyFieldModel() -> ModelBuilder {
   let userTable = m.constant("user_table", floats: flat(random.matrix(4, d)), shape: [4, d])
   m.setRowRemap(userTable, [0, 1, -1, 2, 3])
   let hourTable = m.constant(
-    "hour_table", type: .uint8, shape: [25, d], bytes: Quantize.rowWise(flat(random.matrix(25, d)), rows: 25, width: d, bits: 8),
+    "hour_table", type: .uint8, shape: [25, d], bytes: try! Quantize.rowWise(flat(random.matrix(25, d)), rows: 25, width: d, bits: 8),
     quantization: .rowWise)
   let userSide = m.add(
     "user_side", m.embeddingLookup("u", table: userTable, ids: user), m.embeddingLookup("h", table: hourTable, ids: hour),
@@ -36,7 +36,7 @@ func everyFieldModel() -> ModelBuilder {
   // Item side: a float32 table, a float16 table pooled by mean over a bag per item row.
   let itemVector = m.embeddingLookup(
     "iv", table: m.constant("item_table", floats: flat(random.matrix(7, d)), shape: [7, d]), ids: item)
-  let genreTable = m.constant("genre_table", type: .float16, shape: [3, d], bytes: Quantize.float16(flat(random.matrix(3, d))))
+  let genreTable = m.constant("genre_table", type: .float16, shape: [3, d], bytes: try! Quantize.float16(flat(random.matrix(3, d))))
   let genres = m.embeddingBag(
     "genres", table: genreTable, ids: item, offsets: [0, 1, 3, 3, 4, 5, 6, 7], values: [0, 1, 2, 0, 1, 2, 0], mode: .mean)
   let x = m.concat("x", [itemVector, genres])
@@ -59,8 +59,14 @@ func everyFieldModel() -> ModelBuilder {
     "column_quantized", type: .int8, shape: [2, 3], bytes: int8s(6),
     quantization: .perChannel(scales: [0.5, 0.25, 0.125], zeroPoints: [1, -1, 0], axis: 1))
   _ = m.constant(
-    "packed_rows", type: .uint4, shape: [2, 5], bytes: Quantize.rowWise(flat(random.matrix(2, 5)), rows: 2, width: 5, bits: 4),
+    "packed_rows", type: .uint4, shape: [2, 5], bytes: try! Quantize.rowWise(flat(random.matrix(2, 5)), rows: 2, width: 5, bits: 4),
     quantization: .rowWise)
+  // Format 2: a mixed-precision table (rows 1 and 3 of 4 in a uint4 part), read by no op, and a
+  // UINT8 index vector (narrow bag values are what the exporters write).
+  _ = try! m.table("mixed_rows", flat(random.matrix(4, 5)), rows: 4, width: 5, storage: .mixed(int8Rows: [true, false, true, false]))
+  m.narrowIndices = true
+  _ = m.constant("narrow_indices", indices: [0, 7, 255])
+  m.narrowIndices = false
 
   let s1 = m.dot("s1", userSide, y3)
   let s2 = m.fmInteraction("s2", [userSide, y3, itemVector])
@@ -87,6 +93,7 @@ func array<T>(_ pointer: UnsafePointer<T>?, _ count: UInt32) -> [T] {
   @Test func theModelSetsEveryFieldToANonDefaultValue() {
     let m = everyFieldModel()
     #expect(m.tensors.contains { $0.rowRemap >= 0 })
+    #expect(m.tensors.contains { $0.splitTable >= 0 && $0.rowSplit >= 0 })
     #expect(m.tensors.contains { $0.sparsity != nil })
     #expect(Set(m.tensors.map(\.type)) == Set(ElementType.allCases))
     #expect(m.tensors.contains { if case .perTensor(_, let zeroPoint) = $0.quantization { zeroPoint != 0 } else { false } })
@@ -118,7 +125,7 @@ func array<T>(_ pointer: UnsafePointer<T>?, _ count: UInt32) -> [T] {
       // Model
       var info = rlf_model_info()
       rlf_model_info_get(file, &info)
-      #expect(info.format_version == m.formatVersion)
+      #expect(info.format_version == m.writtenFormatVersion)
       var zeroed = bytes
       let at = rlf_checksum_offset(file)
       for i in 0..<4 { zeroed[at + i] = 0 }
@@ -151,6 +158,8 @@ func array<T>(_ pointer: UnsafePointer<T>?, _ count: UInt32) -> [T] {
         #expect(array(t.shape, t.rank) == expected.shape, "\(expected.name)")
         #expect(t.buffer == UInt32(expected.buffer), "\(expected.name)")
         #expect(t.row_remap == Int32(expected.rowRemap), "\(expected.name)")
+        #expect(t.split_table == Int32(expected.splitTable), "\(expected.name)")
+        #expect(t.row_split == Int32(expected.rowSplit), "\(expected.name)")
         let quantization: (kind: QuantizationKind, scales: [Float], zeroPoints: [Int32], axis: Int32)
         switch expected.quantization {
         case .none: quantization = (.none, [], [], 0)

@@ -48,7 +48,7 @@ final class StoredTensor {
             var q = Quantization()
             q.kind = perChannel ? .perChannel : .perTensor
             if perChannel {
-              let encoded = Quantize.perChannelInt8(w, outputs: outputs, inputs: inputs)
+              let encoded = try Quantize.perChannelInt8(w, outputs: outputs, inputs: inputs)
               scales = encoded.scales
               stored = StoredTensor(bytes: encoded.bytes, type: .int8, rows: outputs, columns: inputs)
             } else {

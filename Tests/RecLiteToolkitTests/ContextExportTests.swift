@@ -43,7 +43,7 @@ func randomizeAll<M: TrainableModel>(_ model: inout M, seed: UInt64) {
 
 @Suite struct ContextExportTests {
   func exportAndCompare(_ model: TrainedModel, _ dataset: Dataset, options: ExportOptions, tolerance: Float) throws -> RecLiteRuntime.Model {
-    let builder = ModelExport.builder(model, context: context(dataset), options: options)
+    let builder = try ModelExport.builder(model, context: context(dataset), options: options)
     let bytes = try builder.serialize()
     let runtime = try RuntimeScorer(bytes: bytes, dataset: dataset)
     let memory = model.inMemoryScorer

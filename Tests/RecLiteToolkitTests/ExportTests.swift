@@ -78,9 +78,9 @@ func expectSameScores(_ runtime: [[Float]], _ memory: [[Float]], tolerance: Floa
     let dataset = try smallDataset()
     let model = DeepFM(config: DeepFMConfig(dim: 8, hidden: [12, 6]), userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, seed: 4)
     #expect(DeepFMExport.precomputedTableBytes(model) == (dataset.itemCount + 1) * (12 + 8) * 4)
-    let auto = DeepFMExport.builder(model, context: context(dataset), options: ExportOptions(precompute: .auto))
+    let auto = try DeepFMExport.builder(model, context: context(dataset), options: ExportOptions(precompute: .auto))
     #expect(auto.description.hasSuffix("item side precomputed"))
-    let never = DeepFMExport.builder(model, context: context(dataset), options: ExportOptions(precompute: .never))
+    let never = try DeepFMExport.builder(model, context: context(dataset), options: ExportOptions(precompute: .never))
     #expect(!never.description.contains("precomputed"))
   }
 

@@ -37,9 +37,12 @@ import Testing
     let small = TuningArchitectures(
       teacher: DeepFMConfig(dim: 8, hidden: [16]), student: DeepFMConfig(dim: 4, hidden: [8]),
       twoTower: TwoTowerConfig(embeddingDim: 4, outputDim: 4, userHidden: [], itemHidden: []))
-    let report = try Tuning.run(dataset: dataset, seeds: [1], stages: ["als", "student"], start: start, architectures: small) {
-      lines.append($0)
-    }
+    var checkpoints: [[String]] = []
+    let report = try Tuning.run(
+      dataset: dataset, seeds: [1], stages: ["als", "student"], start: start, architectures: small,
+      checkpoint: { checkpoints.append(Array(Set($0.trials.map(\.stage))).sorted()) }
+    ) { lines.append($0) }
+    #expect(checkpoints == [["als"], ["als", "student"]], "a report after each stage")
     let stages = Set(report.trials.map(\.stage))
     #expect(stages == ["als", "student"])
     #expect(report.trials.count == lines.count && report.trials.count == (3 + 3 + 3) + (3 + 3 + 4 + 3 + 3 + 4))

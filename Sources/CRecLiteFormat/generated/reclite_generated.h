@@ -49,6 +49,9 @@ struct Model;
 struct ModelBuilder;
 
 /// Element types. UINT4 packs two codes per byte, low nibble first.
+/// Integer index vectors (vocabularies, bag offsets and values, row remaps,
+/// sparse row offsets and columns) are INT32 in format 1; format 2 also stores
+/// vocabularies as INT32 and the others as UINT8 when their values fit.
 enum class DType : int8_t {
   FLOAT32 = 0,
   FLOAT16 = 1,
@@ -482,7 +485,9 @@ struct Tensor FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
     VT_BUFFER = 10,
     VT_QUANTIZATION = 12,
     VT_SPARSITY = 14,
-    VT_ROW_REMAP = 16
+    VT_ROW_REMAP = 16,
+    VT_SPLIT_TABLE = 18,
+    VT_ROW_SPLIT = 20
   };
   const flatbuffers::String *name() const {
     return GetPointer<const flatbuffers::String *>(VT_NAME);
@@ -510,6 +515,19 @@ struct Tensor FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   int32_t row_remap() const {
     return GetField<int32_t>(VT_ROW_REMAP, -1);
   }
+  /// Mixed-precision embedding tables only (format 2): tensor index of a second
+  /// table of the same width, in any table encoding, holding the logical rows
+  /// that `row_split` marks, in row order; this tensor holds the others, in row
+  /// order. -1 when the table has one encoding. Not combined with `row_remap`.
+  int32_t split_table() const {
+    return GetField<int32_t>(VT_SPLIT_TABLE, -1);
+  }
+  /// With `split_table`: tensor index of a UINT8 bitmap over the logical rows
+  /// (bit r % 8 of byte r / 8 set: row r is in `split_table`), padded with zero
+  /// bytes to a multiple of 8 bytes.
+  int32_t row_split() const {
+    return GetField<int32_t>(VT_ROW_SPLIT, -1);
+  }
   bool Verify(flatbuffers::Verifier &verifier) const {
     return VerifyTableStart(verifier) &&
            VerifyOffset(verifier, VT_NAME) &&
@@ -523,6 +541,8 @@ struct Tensor FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
            VerifyOffset(verifier, VT_SPARSITY) &&
            verifier.VerifyTable(sparsity()) &&
            VerifyField<int32_t>(verifier, VT_ROW_REMAP, 4) &&
+           VerifyField<int32_t>(verifier, VT_SPLIT_TABLE, 4) &&
+           VerifyField<int32_t>(verifier, VT_ROW_SPLIT, 4) &&
            verifier.EndTable();
   }
 };
@@ -552,6 +572,12 @@ struct TensorBuilder {
   void add_row_remap(int32_t row_remap) {
     fbb_.AddElement<int32_t>(Tensor::VT_ROW_REMAP, row_remap, -1);
   }
+  void add_split_table(int32_t split_table) {
+    fbb_.AddElement<int32_t>(Tensor::VT_SPLIT_TABLE, split_table, -1);
+  }
+  void add_row_split(int32_t row_split) {
+    fbb_.AddElement<int32_t>(Tensor::VT_ROW_SPLIT, row_split, -1);
+  }
   explicit TensorBuilder(flatbuffers::FlatBufferBuilder &_fbb)
         : fbb_(_fbb) {
     start_ = fbb_.StartTable();
@@ -571,8 +597,12 @@ inline flatbuffers::Offset<Tensor> CreateTensor(
     uint32_t buffer = 0,
     flatbuffers::Offset<reclite::fb::Quantization> quantization = 0,
     flatbuffers::Offset<reclite::fb::Sparsity> sparsity = 0,
-    int32_t row_remap = -1) {
+    int32_t row_remap = -1,
+    int32_t split_table = -1,
+    int32_t row_split = -1) {
   TensorBuilder builder_(_fbb);
+  builder_.add_row_split(row_split);
+  builder_.add_split_table(split_table);
   builder_.add_row_remap(row_remap);
   builder_.add_sparsity(sparsity);
   builder_.add_quantization(quantization);
@@ -591,7 +621,9 @@ inline flatbuffers::Offset<Tensor> CreateTensorDirect(
     uint32_t buffer = 0,
     flatbuffers::Offset<reclite::fb::Quantization> quantization = 0,
     flatbuffers::Offset<reclite::fb::Sparsity> sparsity = 0,
-    int32_t row_remap = -1) {
+    int32_t row_remap = -1,
+    int32_t split_table = -1,
+    int32_t row_split = -1) {
   auto name__ = name ? _fbb.CreateString(name) : 0;
   auto shape__ = shape ? _fbb.CreateVector<int64_t>(*shape) : 0;
   return reclite::fb::CreateTensor(
@@ -602,7 +634,9 @@ inline flatbuffers::Offset<Tensor> CreateTensorDirect(
       buffer,
       quantization,
       sparsity,
-      row_remap);
+      row_remap,
+      split_table,
+      row_split);
 }
 
 struct Op FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
@@ -725,8 +759,8 @@ struct Feature FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   reclite::fb::FeatureKind kind() const {
     return static_cast<reclite::fb::FeatureKind>(GetField<int8_t>(VT_KIND, 0));
   }
-  /// Tensor index of the vocabulary: INT64 [num_rows], strictly ascending raw
-  /// values; a value's row is its position. -1: the raw value is the row
+  /// Tensor index of the vocabulary: INT64 [num_rows] (format 2: or INT32 or
+  /// UINT8), strictly ascending raw values; a value's row is its position. -1: the raw value is the row
   /// itself when 0 ≤ value < num_rows.
   int32_t vocabulary() const {
     return GetField<int32_t>(VT_VOCABULARY, -1);

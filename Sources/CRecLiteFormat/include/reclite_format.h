@@ -94,6 +94,8 @@ typedef struct rlf_tensor {
   int32_t sparse_row_offsets; /* tensor index or -1 */
   int32_t sparse_col_indices; /* tensor index or -1 */
   int32_t row_remap;          /* tensor index or -1 */
+  int32_t split_table;        /* tensor index or -1 (format 2) */
+  int32_t row_split;          /* tensor index or -1 (format 2) */
 } rlf_tensor;
 
 void rlf_tensor_get(const uint8_t *buf, uint32_t index, rlf_tensor *out);

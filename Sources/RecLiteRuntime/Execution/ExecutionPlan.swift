@@ -9,6 +9,8 @@ final class ExecutionPlan {
 
   /// Per op: the packed weights of a DENSE op with dense (not CSR) weights, else nil.
   let dense: [PackedDense?]
+  /// Per op: the packed weights of a DENSE op with CSR weights (SparseKernels), else nil.
+  let sparse: [PackedSparse?]
   /// Per tensor: the lookup op whose output it is when that lookup is read in place (a float32
   /// table without a row remap: its rows are the output's rows, so nothing is copied), else -1.
   let inPlaceLookup: [Int]
@@ -18,20 +20,24 @@ final class ExecutionPlan {
   /// model runs in a fallible section — see Fallible.swift.)
   convenience init(_ graph: ModelGraph) throws(RecLiteError) {
     var dense: [PackedDense?] = []
+    var sparse: [PackedSparse?] = []
     try dense.fallibleReserveCapacity(graph.ops.count, for: "the packed dense layers")
+    try sparse.fallibleReserveCapacity(graph.ops.count, for: "the packed sparse layers")
     for op in graph.ops {
-      guard op.code == .dense else {
-        dense.append(nil)
-        continue
-      }
+      dense.append(nil)
+      sparse.append(nil)
+      guard op.code == .dense else { continue }
       let weight = graph.tensors[graph.input(op, 1)]
       let biasIndex = op.inputCount == 3 ? graph.input(op, 2) : -1
-      guard !weight.isSparse, let view = WeightView(weight, rowOffsets: nil, columns: nil) else {
-        dense.append(nil)
-        continue
-      }
       let bias = biasIndex >= 0 ? graph.tensors[biasIndex].data?.assumingMemoryBound(to: Float.self) : nil
-      dense.append(try PackedDense(view, bias: bias))
+      if weight.isSparse {
+        guard let view = WeightView(
+          weight, rowOffsets: graph.tensors[weight.sparseRowOffsets], columns: graph.tensors[weight.sparseColumnIndices])
+        else { continue }
+        sparse[sparse.count - 1] = try PackedSparse(view, bias: bias)
+      } else if let view = WeightView(weight, rowOffsets: nil, columns: nil) {
+        dense[dense.count - 1] = try PackedDense(view, bias: bias)
+      }
     }
     var catalog: PackedCatalog? = nil
     if graph.rankOutput >= 0, let linear = try LinearScore.match(graph.rankOutput, in: graph) {
@@ -43,18 +49,24 @@ final class ExecutionPlan {
     // The plan, and the two per-tensor tables its init fills.
     try Fallible.reserveObject(for: "the execution plan")
     for _ in 0..<2 { try Fallible.reserveArray(of: Int.self, count: graph.tensors.count, for: "the execution plan") }
-    self.init(graph, dense: dense, catalog: catalog, indexes: indexes)
+    self.init(graph, dense: dense, sparse: sparse, catalog: catalog, indexes: indexes)
   }
 
-  private init(_ graph: ModelGraph, dense: [PackedDense?], catalog: PackedCatalog?, indexes: [ValueIndex?]) {
+  private init(
+    _ graph: ModelGraph, dense: [PackedDense?], sparse: [PackedSparse?], catalog: PackedCatalog?, indexes: [ValueIndex?]
+  ) {
     self.dense = dense
+    self.sparse = sparse
     self.catalog = catalog
     self.indexes = indexes
     inPlaceLookup = ExecutionPlan.inPlaceLookups(graph)
     catalogScratchOffset = MemoryPlanner.alignUp((catalog?.width ?? 0) * 4)
     itemRowsOffset = catalogScratchOffset + MemoryPlanner.alignUp(catalog?.scratchBytes ?? 0)
     featureRowsOffset = itemRowsOffset + MemoryPlanner.alignUp(graph.maxBatch * 4)
-    scratchBytes = featureRowsOffset + MemoryPlanner.alignUp(graph.features.count * 4)
+    sparseScratchOffset = featureRowsOffset + MemoryPlanner.alignUp(graph.features.count * 4)
+    var sparseScratch = 0
+    for layer in sparse { sparseScratch = max(sparseScratch, layer?.scratchFloats ?? 0) }
+    scratchBytes = sparseScratchOffset + MemoryPlanner.alignUp(sparseScratch * 4)
     features = graph.features
     var featureOfInput = [Int](repeating: -1, count: graph.tensors.count)
     for (index, feature) in graph.features.enumerated() { featureOfInput[feature.input] = index }
@@ -67,7 +79,7 @@ final class ExecutionPlan {
     var producers = [Int](repeating: -1, count: graph.tensors.count)
     for (index, op) in graph.ops.enumerated() where op.code == .embeddingLookup && op.activation == .none {
       let table = graph.tensors[graph.input(op, 0)]
-      guard table.type == .float32, table.quantization.kind == .none, table.rowRemap < 0,
+      guard table.type == .float32, table.quantization.kind == .none, table.rowRemap < 0, table.splitTable < 0,
         op.output != graph.scoreOutput, op.output != graph.rankOutput
       else { continue }
       producers[op.output] = index
@@ -93,6 +105,7 @@ final class ExecutionPlan {
   var byteCount: Int {
     var total = catalog?.byteCount ?? 0
     for layer in dense { total += layer?.byteCount ?? 0 }
+    for layer in sparse { total += layer?.byteCount ?? 0 }
     return total
   }
 
@@ -104,6 +117,8 @@ final class ExecutionPlan {
   let catalogScratchOffset: Int
   let itemRowsOffset: Int
   let featureRowsOffset: Int
+  /// The sparse kernel's transposed block of input rows (the widest CSR layer's).
+  let sparseScratchOffset: Int
   let scratchBytes: Int
   /// Per tensor: the feature whose input it is, or -1.
   let featureOfInput: [Int]

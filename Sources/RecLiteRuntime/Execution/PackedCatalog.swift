@@ -115,8 +115,7 @@ final class PackedCatalog {
   }
 
   private static func table(_ t: Int, _ graph: ModelGraph) -> TableView? {
-    let tensor = graph.tensors[t]
-    return TableView(tensor, remap: tensor.rowRemap >= 0 ? graph.tensors[tensor.rowRemap] : nil)
+    TableView(table: t, in: graph)
   }
 
   // MARK: Scoring

@@ -19,8 +19,7 @@ final class PackedHead {
   /// The head's table and packed layers. (A convenience init: what can fail runs before the
   /// object exists — see OwnedMemory.swift.)
   convenience init(_ head: LinearScore.Head, graph: ModelGraph, dense: [PackedDense?]) throws(RecLiteError) {
-    let tensor = graph.tensors[head.table]
-    guard let table = TableView(tensor, remap: tensor.rowRemap >= 0 ? graph.tensors[tensor.rowRemap] : nil) else {
+    guard let table = TableView(table: head.table, in: graph) else {
       throw RecLiteError(.internalError, "a verified head table has no data")
     }
     var layers: [(layer: PackedDense, relu: Bool)] = []
@@ -35,7 +34,7 @@ final class PackedHead {
 
   private init(_ head: LinearScore.Head, table: TableView, layers: [(layer: PackedDense, relu: Bool)]) {
     self.table = table
-    inPlace = table.encoding == .float32 && table.remap == nil
+    inPlace = table.encoding == .float32 && table.remap == nil && table.split == nil
     request = head.request
     activation = head.activation
     self.layers = layers

@@ -62,5 +62,5 @@ public enum ScoreKind: UInt32, CaseIterable, Sendable {
 /// Integer constants of the header.
 public enum HeaderConstants {
   /// `RECLITE_FORMAT_VERSION`: the newest .rlm format version this library reads.
-  public static let formatVersion = 1
+  public static let formatVersion = 2
 }

@@ -9,6 +9,9 @@ public enum FileFormat {
 }
 
 /// Element types. UINT4 packs two codes per byte, low nibble first.
+/// Integer index vectors (vocabularies, bag offsets and values, row remaps,
+/// sparse row offsets and columns) are INT32 in format 1; format 2 also stores
+/// vocabularies as INT32 and the others as UINT8 when their values fit.
 ///
 /// `reclite.fb.DType` of schema/reclite.fbs.
 public enum ElementType: Int8, CaseIterable, Sendable {

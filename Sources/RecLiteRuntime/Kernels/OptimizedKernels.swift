@@ -109,13 +109,11 @@ public enum OptimizedKernels {
     let vectors = width & ~7
     for i in 0..<count {
       let row = out.row(i)
-      let stored = table.storedRow(Int(ids[i]))
-      guard stored >= 0 else {  // a pruned row reads as zeros
+      guard let (source, encoding) = table.locate(Int(ids[i])) else {  // a pruned row reads as zeros
         row.update(repeating: 0, count: width)
         continue
       }
-      let source = table.data + stored &* table.rowStride
-      switch table.encoding {
+      switch encoding {
       case .float32:
         VectorMath.copy(source.assumingMemoryBound(to: Float.self), to: row, count: width)
       case .rowWiseUInt8:
@@ -130,7 +128,9 @@ public enum OptimizedKernels {
           row[j] = VectorMath.multiplyAdd(bias, Float(source.load(fromByteOffset: j, as: UInt8.self)), scale)
           j &+= 1
         }
-      case .float16, .rowWiseUInt4:
+      case .rowWiseUInt4:
+        decodeUInt4Row(source, width: width, into: row)
+      case .float16:
         row.update(repeating: 0, count: width)
         ReferenceKernels.accumulateRow(table, row: Int(ids[i]), weight: 1, into: row)
       }

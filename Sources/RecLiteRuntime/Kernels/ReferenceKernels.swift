@@ -10,29 +10,26 @@ public enum ReferenceKernels {
   public static func accumulateRow(
     _ table: TableView, row: Int, weight: Float, into out: UnsafeMutablePointer<Float>
   ) {
-    let stored = table.storedRow(row)
-    guard stored >= 0 else { return }  // pruned rows are zeros
-    let rowBase = stored * table.rowStride
-    let data = table.data
-    switch table.encoding {
+    guard let (data, encoding) = table.locate(row) else { return }  // pruned rows are zeros
+    switch encoding {
     case .float32:
       for j in 0..<table.width {
-        out[j] += weight * data.load(fromByteOffset: rowBase + j * 4, as: Float.self)
+        out[j] += weight * data.load(fromByteOffset: j * 4, as: Float.self)
       }
     case .float16:
       for j in 0..<table.width {
-        out[j] += weight * Half.toFloat(data.load(fromByteOffset: rowBase + j * 2, as: UInt16.self))
+        out[j] += weight * Half.toFloat(data.load(fromByteOffset: j * 2, as: UInt16.self))
       }
     case .rowWiseUInt8:
-      let (scale, bias) = RowWise.parameters(data, at: rowBase + table.width, type: .uint8)
+      let (scale, bias) = RowWise.parameters(data, at: table.width, type: .uint8)
       for j in 0..<table.width {
-        let code = Float(data.load(fromByteOffset: rowBase + j, as: UInt8.self))
+        let code = Float(data.load(fromByteOffset: j, as: UInt8.self))
         out[j] += weight * (code * scale + bias)
       }
     case .rowWiseUInt4:
-      let (scale, bias) = RowWise.parameters(data, at: rowBase + (table.width + 1) / 2, type: .uint4)
+      let (scale, bias) = RowWise.parameters(data, at: (table.width + 1) / 2, type: .uint4)
       for j in 0..<table.width {
-        let byte = data.load(fromByteOffset: rowBase + j / 2, as: UInt8.self)
+        let byte = data.load(fromByteOffset: j / 2, as: UInt8.self)
         let code = Float(j % 2 == 0 ? byte & 0x0F : byte >> 4)
         out[j] += weight * (code * scale + bias)
       }

@@ -19,9 +19,22 @@ public enum RowWise {
   }
 }
 
-/// An embedding table: rows of `width` values in one of the table encodings.
+/// An embedding table: rows of `width` values in one of the table encodings; with a row remap,
+/// logical rows map to stored rows (or to pruned zero rows); a mixed-precision table (format 2)
+/// keeps some rows in a second part with its own encoding.
 public struct TableView {
   public enum Encoding { case float32, float16, rowWiseUInt8, rowWiseUInt4 }
+
+  /// The second part of a mixed-precision table and the bitmap that says which rows it holds.
+  public struct Split {
+    public let data: UnsafeRawPointer
+    public let encoding: Encoding
+    public let rowStride: Int
+    /// Bit r of word r / 64 (little-endian words) set: logical row r is in this part.
+    public let bits: UnsafeRawPointer
+    /// Set bits before each word.
+    public let rank: UnsafePointer<Int32>
+  }
 
   public let data: UnsafeRawPointer
   public let encoding: Encoding
@@ -30,27 +43,45 @@ public struct TableView {
   public let rowStride: Int
   /// Logical → stored row (-1: pruned, reads as zeros), or nil.
   public let remap: UnsafePointer<Int32>?
+  /// The rows held in a second encoding, or nil.
+  public let split: Split?
 
   /// nil when `tensor` is not a stored constant.
   public init?(_ tensor: TensorInfo, remap: TensorInfo?) {
     guard let data = tensor.data else { return nil }
     self.data = data
     width = tensor.dims.1
-    switch (tensor.type, tensor.quantization.kind) {
-    case (.float16, _):
-      encoding = .float16
-      rowStride = width * 2
-    case (.uint8, .rowWise):
-      encoding = .rowWiseUInt8
-      rowStride = RowWiseLayout.rowBytes(type: .uint8, width: width)
-    case (.uint4, .rowWise):
-      encoding = .rowWiseUInt4
-      rowStride = RowWiseLayout.rowBytes(type: .uint4, width: width)
-    default:
-      encoding = .float32
-      rowStride = width * 4
-    }
+    (encoding, rowStride) = TableView.layout(tensor)
     self.remap = remap?.data?.assumingMemoryBound(to: Int32.self)
+    split = nil
+  }
+
+  /// The table that tensor `t` of a verified graph stores, with its remap or split part.
+  public init?(table t: Int, in graph: ModelGraph) {
+    let tensor = graph.tensors[t]
+    guard let data = tensor.data else { return nil }
+    self.data = data
+    width = tensor.dims.1
+    (encoding, rowStride) = TableView.layout(tensor)
+    remap = tensor.rowRemap >= 0 ? graph.tensors[tensor.rowRemap].data?.assumingMemoryBound(to: Int32.self) : nil
+    if tensor.splitTable >= 0, tensor.rowSplit >= 0, let rank = tensor.splitRank {
+      let part = graph.tensors[tensor.splitTable]
+      guard let partData = part.data, let bits = graph.tensors[tensor.rowSplit].data else { return nil }
+      let (partEncoding, partStride) = TableView.layout(part)
+      split = Split(data: partData, encoding: partEncoding, rowStride: partStride, bits: bits, rank: rank)
+    } else {
+      split = nil
+    }
+  }
+
+  private static func layout(_ tensor: TensorInfo) -> (Encoding, Int) {
+    let width = tensor.dims.1
+    switch (tensor.type, tensor.quantization.kind) {
+    case (.float16, _): return (.float16, width * 2)
+    case (.uint8, .rowWise): return (.rowWiseUInt8, RowWiseLayout.rowBytes(type: .uint8, width: width))
+    case (.uint4, .rowWise): return (.rowWiseUInt4, RowWiseLayout.rowBytes(type: .uint4, width: width))
+    default: return (.float32, width * 4)
+    }
   }
 
   /// Stored row of a logical row, or -1 when the row was pruned.
@@ -60,45 +91,78 @@ public struct TableView {
     return Int(remap[row])
   }
 
-  /// Whether rows hold codes with a per-row scale and bias (row-wise uint8 or uint4).
-  public var isRowWise: Bool { encoding == .rowWiseUInt8 || encoding == .rowWiseUInt4 }
+  /// Where logical row `row` is stored and how, or nil for a pruned row: the remap gives the
+  /// stored row; in a mixed-precision table the bitmap says which part holds it, and the set
+  /// bits before it its position there.
+  @inline(__always)
+  public func locate(_ row: Int) -> (base: UnsafeRawPointer, encoding: Encoding)? {
+    let stored = storedRow(row)
+    guard stored >= 0 else { return nil }
+    if let split {
+      let shift = UInt64(truncatingIfNeeded: stored & 63)
+      let word = UInt64(littleEndian: split.bits.load(fromByteOffset: (stored &>> 6) &* 8, as: UInt64.self))
+      let before = Int(split.rank[stored &>> 6]) &+ (word & ((1 &<< shift) &- 1)).nonzeroBitCount
+      if (word &>> shift) & 1 != 0 { return (split.data + before &* split.rowStride, split.encoding) }
+      return (data + (stored &- before) &* rowStride, encoding)
+    }
+    return (data + stored &* rowStride, encoding)
+  }
+
+  /// Whether every row holds codes with a per-row scale and bias (row-wise uint8 or uint4).
+  public var isRowWise: Bool {
+    TableView.isRowWise(encoding) && (split.map { TableView.isRowWise($0.encoding) } ?? true)
+  }
+
+  private static func isRowWise(_ encoding: Encoding) -> Bool { encoding == .rowWiseUInt8 || encoding == .rowWiseUInt4 }
+
+  /// Code j of a row-wise row at `base` (0 for other encodings).
+  @inline(__always)
+  public static func code(_ base: UnsafeRawPointer, _ encoding: Encoding, column j: Int) -> UInt8 {
+    switch encoding {
+    case .rowWiseUInt4:
+      let byte = base.load(fromByteOffset: j &>> 1, as: UInt8.self)
+      return j & 1 == 0 ? byte & 0x0F : byte &>> 4
+    case .rowWiseUInt8:
+      return base.load(fromByteOffset: j, as: UInt8.self)
+    case .float32, .float16:
+      return 0
+    }
+  }
+
+  /// Scale and bias of a row-wise row at `base` of `width` values: real = code · scale + bias.
+  @inline(__always)
+  public static func parameters(_ base: UnsafeRawPointer, _ encoding: Encoding, width: Int) -> (scale: Float, bias: Float) {
+    encoding == .rowWiseUInt4
+      ? RowWise.parameters(base, at: (width &+ 1) &>> 1, type: .uint4)
+      : RowWise.parameters(base, at: width, type: .uint8)
+  }
 
   /// Code j of a logical row of a row-wise table (0 for a pruned row).
   @inline(__always)
   public func code(row: Int, column j: Int) -> UInt8 {
-    let stored = storedRow(row)
-    guard stored >= 0 else { return 0 }
-    let rowBase = stored * rowStride
-    if encoding == .rowWiseUInt4 {
-      let byte = data.load(fromByteOffset: rowBase + j / 2, as: UInt8.self)
-      return j % 2 == 0 ? byte & 0x0F : byte >> 4
-    }
-    return data.load(fromByteOffset: rowBase + j, as: UInt8.self)
+    guard let (base, encoding) = locate(row) else { return 0 }
+    return TableView.code(base, encoding, column: j)
   }
 
   /// Scale and bias of a logical row of a row-wise table (0, 0 for a pruned row): real = code · scale + bias.
   @inline(__always)
   public func rowParameters(row: Int) -> (scale: Float, bias: Float) {
-    let stored = storedRow(row)
-    guard stored >= 0 else { return (0, 0) }
-    let type: ElementType = encoding == .rowWiseUInt4 ? .uint4 : .uint8
-    return RowWise.parameters(data, at: stored * rowStride + type.byteCount(elements: width), type: type)
+    guard let (base, encoding) = locate(row), TableView.isRowWise(encoding) else { return (0, 0) }
+    return TableView.parameters(base, encoding, width: width)
   }
 
   /// The real value at column j of a logical row (0 for a pruned row), as the reference kernels decode it.
   @inline(__always)
   public func value(row: Int, column j: Int) -> Float {
-    let stored = storedRow(row)
-    guard stored >= 0 else { return 0 }
-    let rowBase = stored * rowStride
+    guard let (base, encoding) = locate(row) else { return 0 }
     switch encoding {
     case .float32:
-      return data.load(fromByteOffset: rowBase + j * 4, as: Float.self)
+      return base.load(fromByteOffset: j * 4, as: Float.self)
     case .float16:
-      return Half.toFloat(data.load(fromByteOffset: rowBase + j * 2, as: UInt16.self))
+      return Half.toFloat(base.load(fromByteOffset: j * 2, as: UInt16.self))
     case .rowWiseUInt8, .rowWiseUInt4:
-      let (scale, bias) = rowParameters(row: row)
-      return Float(code(row: row, column: j)) * scale + bias
+      let (scale, bias) = TableView.parameters(base, encoding, width: width)
+      return Float(TableView.code(base, encoding, column: j)) * scale + bias
     }
   }
 }

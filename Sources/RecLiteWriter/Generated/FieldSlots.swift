@@ -42,6 +42,10 @@ enum FieldSlot {
     static let sparsity = 5
     /// row_remap: int = -1
     static let rowRemap = 6
+    /// split_table: int = -1
+    static let splitTable = 7
+    /// row_split: int = -1
+    static let rowSplit = 8
   }
 
   /// `reclite.fb.Op`.
