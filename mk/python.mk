@@ -34,10 +34,10 @@ python-test: lib tool $(BUILD)/sample.rlm $(BIN)/recommend $(PY_VENV)/bin/python
 	  $(abspath $(PY_VENV))/bin/python -m pytest -q -p no:cacheprovider tests
 
 # The wheel carries the baseline x86-64 library (LIB_CPU=generic), so it runs on any x86-64
-# CPU, not only on CPUs like the build machine's.
+# CPU, not only on CPUs like the build machine's. It is built beside the host library, never over it.
 PORTABLE_BUILD = $(BUILD)/portable
 wheel:
-	$(MAKE) --no-print-directory lib LIB_CPU=generic BUILD=$(PORTABLE_BUILD)
+	$(MAKE) --no-print-directory lib LIB_CPU=generic BUILD=$(PORTABLE_BUILD) LIB=$(PORTABLE_BUILD)/lib
 	rm -rf $(WHEEL_DIR)
 	RECLITE_BUNDLE_LIBRARY=$(abspath $(PORTABLE_BUILD))/lib/libreclite.so $(PYTHON) -m pip wheel --quiet --no-deps --no-build-isolation \
 	  --wheel-dir $(WHEEL_DIR) ./bindings/python

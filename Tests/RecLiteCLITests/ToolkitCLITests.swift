@@ -56,7 +56,7 @@ func interactionsCSV() throws -> String {
     try "user,item,logit\n100,1000,2.5\n101,1003,-1\n".write(toFile: logits, atomically: true, encoding: .utf8)
     let fromFile = try reclite(["distill"] + data + ["--teacher-scores", logits, "--epochs", "1", "--quiet", "--out", student])
     #expect(fromFile.status == 0, "\(fromFile.stderr)")
-    #expect(try reclite(["inspect", student]).stdout.contains("\"topK\":10"), "the DeepFM student's default top-K")
+    #expect(try reclite(["inspect", student]).stdout.contains("\"topK\":0,"), "the DeepFM student's default top-K (PipelineDefaults.distillation)")
     try "user,item,logit\n100,1000,2.5\n101,oops,-1\n".write(toFile: logits, atomically: true, encoding: .utf8)
     let badFile = try reclite(["distill"] + data + ["--teacher-scores", logits, "--epochs", "1", "--quiet", "--out", student])
     #expect(badFile.status != 0)
