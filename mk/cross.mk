@@ -109,7 +109,7 @@ CROSS_HOST := $(CROSS)/$(HOST_TRIPLE)
 # The sample model, the crafted model with σ inside, and the students of `make demo` when
 # present (not in CI; make test-cross DEMO_OUT=...), as MODEL:EVERY — every user's top-10 list
 # (a pass over the catalog each) and every EVERY-th user's scores of the whole catalog.
-CROSS_STUDENTS = $(filter-out %/teacher.rlm,$(sort $(wildcard $(DEMO_OUT)/*.rlm)))
+CROSS_STUDENTS = $(sort $(foreach f,$(wildcard $(DEMO_OUT)/*.rlm),$(if $(findstring /teacher,$(f)),,$(f))))
 CROSS_MODELS = $(BUILD)/sample.rlm:1 $(CROSS_CRAFTED)/sigmoid-inside.rlm:1 $(addsuffix :16,$(CROSS_STUDENTS))
 
 # Crafted files for 32-bit limits (Tests/RecLiteRuntimeTests/ThirtyTwoBitModels.swift).
