@@ -122,7 +122,7 @@ func TestOpenFailures(t *testing.T) {
 		{"text", []byte(strings.Repeat("not a model ", 20)), ErrBadModel, "RLM1"},
 		{"truncated", good[:len(good)/3], ErrBadModel, ""},
 		{"flipped bit", flipped, ErrBadModel, "checksum mismatch"},
-		{"newer format", withFormatVersion(t, good, 2), ErrUnsupported, "format version 2 is newer"},
+		{"newer format", withFormatVersion(t, good, 99), ErrUnsupported, "format version 99 is newer"},
 	}
 	for _, c := range cases {
 		model, err := OpenBytes(c.data)
