@@ -17,6 +17,8 @@ struct ModelShapeArguments: ParsableArguments {
   var studentHidden: String?
   @Option(help: "Two-tower embedding and output width.")
   var towerDim: Int?
+  @Option(help: "Two-tower output width (the dot product's), if it differs from --tower-dim.")
+  var towerOutputDim: Int?
   @Option(help: ArgumentHelp("Two-tower user (request) tower hidden widths, e.g. 32; 'none' for no hidden layer.", valueName: "list"))
   var towerHidden: String?
   @Option(help: "Sampled negatives per positive, every model.")
@@ -25,7 +27,8 @@ struct ModelShapeArguments: ParsableArguments {
   var studentLearningRate: Float?
 
   func validate() throws {
-    for (name, value) in [("--teacher-dim", teacherDim), ("--student-dim", studentDim), ("--tower-dim", towerDim), ("--negatives", negatives)] {
+    for (name, value) in [("--teacher-dim", teacherDim), ("--student-dim", studentDim), ("--tower-dim", towerDim), ("--tower-output-dim", towerOutputDim),
+      ("--negatives", negatives)] {
       if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
     }
     for (name, value) in [("--teacher-hidden", teacherHidden), ("--student-hidden", studentHidden)] {
@@ -46,6 +49,7 @@ struct ModelShapeArguments: ParsableArguments {
       config.twoTower.embeddingDim = towerDim
       config.twoTower.outputDim = towerDim
     }
+    if let towerOutputDim { config.twoTower.outputDim = towerOutputDim }
     if let towerHidden { config.twoTower.userHidden = towerHidden == "none" ? [] : parsedWidths(towerHidden) ?? [] }
     if let negatives {
       for keyPath in [\PipelineConfig.teacherTraining, \PipelineConfig.studentTraining, \PipelineConfig.twoTowerTraining] {

@@ -17,6 +17,9 @@ struct ModelArguments: ParsableArguments {
   @Option(help: "Embedding width (overrides the model's default).")
   var dim: Int?
 
+  @Option(help: "Two-tower: output width (the dot product's), if it differs from --dim.")
+  var outputDim: Int?
+
   @Option(help: ArgumentHelp("Hidden layer widths, comma-separated (DeepFM MLP or two-tower item tower).", valueName: "list"))
   var hidden: String?
 
@@ -60,8 +63,15 @@ struct ModelArguments: ParsableArguments {
   @Flag(help: "No progress bars.")
   var quiet = false
 
+  @Option(help: ArgumentHelp(
+    "Also write the written file's validation and test metrics as JSON, for scripts that compare settings on the validation split.",
+    valueName: "file"))
+  var metrics: String?
+
   func validate() throws {
     if let dim, !(1...1024).contains(dim) { throw ValidationError("--dim must be within 1...1024") }
+    if let outputDim, !(1...1024).contains(outputDim) { throw ValidationError("--output-dim must be within 1...1024") }
+    if outputDim != nil && model != .twoTower { throw ValidationError("--output-dim applies to the two-tower model") }
     if let hidden, parsedHidden(hidden) == nil { throw ValidationError("--hidden: expected positive integers like 32,16") }
     if let userHidden, userHidden != "none", parsedHidden(userHidden) == nil {
       throw ValidationError("--user-hidden: expected positive integers like 32, or none")
@@ -111,6 +121,7 @@ struct ModelArguments: ParsableArguments {
         config.embeddingDim = dim
         config.outputDim = dim
       }
+      if let outputDim { config.outputDim = outputDim }
       if let hiddenWidths { config.itemHidden = hiddenWidths }
       if let userHidden { config.userHidden = userHidden == "none" ? [] : parsedHidden(userHidden) ?? [] }
       return .twoTower(TwoTower(config: config, userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, requests: dataset.requests, seed: seed))
@@ -147,12 +158,14 @@ func trainExportAndReport(
   let progress = arguments.quiet ? nil : ProgressBar(label: arguments.model.rawValue)
   let trained: TrainedModel
   var sharing: ItemRowSharing? = nil
+  var history: TrainingHistory? = nil
   var metadata = provenance
   func compressed<M: ItemRowsSharable & NeuronPrunable>(_ initial: M) throws -> M {
     let result = try trainCompressed(
       initial, split: split, options: options, teacher: teacher, distillation: distillation, compression: compression,
       progress: progress)
     sharing = result.sharing
+    history = result.history
     return result.model
   }
   switch arguments.initialModel(dataset) {
@@ -182,15 +195,39 @@ func trainExportAndReport(
     trained, context: context, options: exportOptions, requests: ModelExport.timedRequests(dataset: dataset, split: split))
   let url = URL(fileURLWithPath: arguments.out)
   let (bytes, scorer) = try ModelExport.write(builder, options: chosen, to: url, dataset: dataset)
-  let result = evaluate(scorer, split: split, on: .test, options: evaluationOptions(dataset, seed: arguments.seed))
+  let evaluation = evaluationOptions(dataset, seed: arguments.seed)
+  let validation = evaluate(scorer, split: split, on: .validation, options: evaluation)
+  let result = evaluate(scorer, split: split, on: .test, options: evaluation)
   print("wrote \(arguments.out): \(name), \(trained.parameterCount.grouped) parameters, \(bytes.grouped) bytes (\(chosen.label))")
   print("  " + FileBytes(scorer.model).summary)
   if let sharing { print("  \(sharing.sharedCount.grouped) items with fewer than \(sharing.minCount) training interactions share the OOV item's row") }
   for m in measurements {
     print(String(format: "  %@: %.0f%% zeros, %@ (recommend %.1f µs dense, %.1f µs CSR)", m.layer, m.sparsity * 100, m.csr ? "stored as CSR" : "kept dense", m.denseMicroseconds, m.csrMicroseconds))
   }
+  print("validation metrics through the runtime (full ranking over \(dataset.itemCount.grouped) items, \(validation.users.count) users; the split training stopped on):")
+  print(EvaluationTable.render([(arguments.out, validation)]), terminator: "")
   print("test metrics through the runtime (full ranking over \(dataset.itemCount.grouped) items, \(result.users.count) users):")
   print(EvaluationTable.render([(arguments.out, result)]), terminator: "")
+  if let path = arguments.metrics {
+    let record = WrittenModelMetrics(
+      name: name, file: arguments.out, parameters: trained.parameterCount, bytes: bytes, encoding: chosen.label,
+      training: history, validation: validation, test: result)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try encoder.encode(record).write(to: URL(fileURLWithPath: path))
+  }
+}
+
+/// `--metrics`' JSON: what was written and how it ranks on validation and test.
+struct WrittenModelMetrics: Codable {
+  var name: String
+  var file: String
+  var parameters: Int
+  var bytes: Int
+  var encoding: String
+  var training: TrainingHistory?
+  var validation: EvaluationResult
+  var test: EvaluationResult
 }
 
 /// The metrics' cut-offs for the data (an event log adds K 1 and 3: a hub shows a few suggestions).
