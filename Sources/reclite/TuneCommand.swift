@@ -25,7 +25,7 @@ struct TuneCommand: ParsableCommand {
       it stopped; a setting met twice in one run is trained once.
 
       The full search trains 6 teachers and about 30 students per seed:
-      an hour or more on 2 cores. --stages runs a part of it (later stages then
+      four hours or more on 2 cores. --stages runs a part of it (later stages then
       use the current defaults for what they skip).
 
       Examples:
