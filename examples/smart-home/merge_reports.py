@@ -40,7 +40,10 @@ def per_user(seed_report, name, k):
     return model["test"]["ndcgPerUserAtK"][index], model["test"]["users"]
 
 
-EXTRA_VERSUS = ["teacher", "popularity", "popular-in-context", "user-habit", "two-tower-distilled", "two-tower"]
+EXTRA_VERSUS = [
+    "teacher", "popularity", "popular-in-context", "user-habit", "two-tower-distilled", "two-tower",
+    "two-tower-distilled-no-context",
+]
 
 
 def extra_model(spec, k):
