@@ -37,9 +37,25 @@ func interactionsCSV() throws -> String {
     let teacherInfo = try reclite(["inspect", teacher])
     #expect(teacherInfo.stdout.contains("ALS share 0.2 of the blend"), "\(teacherInfo.stdout)")
 
-    let distilled = try reclite(["distill"] + data + ["--teacher", teacher, "--model", "two-tower", "--epochs", "2", "--alpha", "0.3", "--encoding", "int8", "--quiet", "--out", student])
+    let metrics = temporaryPath("student-metrics.json")
+    defer { try? FileManager.default.removeItem(atPath: metrics) }
+    let distilled = try reclite(["distill"] + data + [
+      "--teacher", teacher, "--model", "two-tower", "--dim", "6", "--output-dim", "5", "--epochs", "2", "--alpha", "0.3",
+      "--encoding", "int8", "--quiet", "--out", student, "--metrics", metrics])
     #expect(distilled.status == 0, "\(distilled.stderr)")
     #expect(distilled.stdout.contains("two-tower-distilled") && distilled.stdout.contains("(int8)"))
+    #expect(distilled.stdout.contains("validation metrics through the runtime"))
+    // --metrics: the written file's validation and test rankings, for scripts that choose on validation.
+    let record = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: metrics))) as? [String: Any])
+    #expect(record["name"] as? String == "two-tower-distilled")
+    #expect(record["bytes"] as? Int == (try FileManager.default.attributesOfItem(atPath: student)[.size] as? Int))
+    for part in ["validation", "test"] {
+      let atK = (record[part] as? [String: Any])?["atK"] as? [[String: Any]]
+      #expect(atK?.contains { $0["k"] as? Int == 10 } == true, "\(part) metrics at K 10")
+    }
+    let outputDim = try reclite(["train"] + data + ["--model", "student", "--output-dim", "5", "--out", student])
+    #expect(outputDim.status != 0 && outputDim.stderr.contains("--output-dim applies to the two-tower model"), "\(outputDim.stderr)")
     let inspect = try reclite(["inspect", student])
     #expect(inspect.stdout.contains("\"alpha\":0.3") || inspect.stdout.contains("\"alpha\":0.30"), "distillation settings recorded")
     #expect(inspect.stdout.contains("\"topK\":0"), "the two-tower student's default top-K")
