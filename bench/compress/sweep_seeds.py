@@ -17,15 +17,22 @@ import sys
 
 
 def load(directory):
-    with open(os.path.join(directory, "report.json")) as f:
-        report = json.load(f)
-    seed = report["config"]["seed"]
+    """The teacher record and every finished point of a sweep directory (points/, so a sweep
+    still running or several grids run into one directory are read alike)."""
+    with open(os.path.join(directory, "teacher.json")) as f:
+        teacher = json.load(f)
+    found = []
+    for name in sorted(os.listdir(os.path.join(directory, "points"))):
+        with open(os.path.join(directory, "points", name)) as f:
+            found.append(json.load(f))
+    found = [p for p in found if p["fingerprint"] == teacher["fingerprint"]]
+    seed = int(teacher["fingerprint"].split(" seed ")[1].split()[0])
     points = {}
-    for p in report["points"]:
+    for p in found:
         key = p["key"]
         student = key["student"]
         points[(student_name(student), key["encoding"], key["titles"])] = p
-    return seed, report["teacher"], points
+    return seed, teacher, points
 
 
 def student_name(student):
@@ -47,20 +54,24 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("sweeps", nargs="+")
     parser.add_argument("--titles", choices=["full", "none", "both"], default="both")
+    parser.add_argument(
+        "--teacher-bytes", type=int,
+        help="the teacher's file size for × smaller (default: the sweeps' teacher files; a teacher exported with its item "
+        "side precomputed is larger than the same model's compact file)")
     args = parser.parse_args()
     runs = [load(d) for d in args.sweeps]
     seeds = [seed for seed, _, _ in runs]
     teachers = [t["metrics"] for _, t, _ in runs]
     teacher_ndcg = statistics.mean(t["ndcg10"] for t in teachers)
-    teacher_bytes = statistics.mean(t["fileBytes"] for t in teachers)
+    teacher_bytes = args.teacher_bytes or statistics.mean(t["fileBytes"] for t in teachers)
     keys = [k for k in runs[0][2] if all(k in points for _, _, points in runs)]
     missing = sorted(set().union(*[set(points) for _, _, points in runs]) - set(keys))
 
     def mean(key, field="ndcg10"):
         return statistics.mean(points[key]["metrics"][field] for _, _, points in runs)
 
-    print("Seeds %s; teacher test NDCG@10 %s (mean %.4f), file bytes %s." % (
-        ", ".join(map(str, seeds)), " / ".join("%.4f" % t["ndcg10"] for t in teachers), teacher_ndcg,
+    print("Seeds %s; teacher test NDCG@10 %s (mean %.4f), file bytes %s; × smaller against {:,} bytes.".format(
+        round(teacher_bytes)) % (", ".join(map(str, seeds)), " / ".join("%.4f" % t["ndcg10"] for t in teachers), teacher_ndcg,
         " / ".join("{:,}".format(t["fileBytes"]) for t in teachers)))
     print()
     print("| point | bytes | × smaller | test NDCG@10 per seed | mean | % teacher | % own f32 | % unpruned | val NDCG@10 mean |")

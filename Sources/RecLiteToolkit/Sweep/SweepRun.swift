@@ -169,15 +169,18 @@ public enum SweepRun {
     var metrics: SweepMetrics
   }
 
-  /// Validation and test metrics, latency and bytes of an opened file.
+  /// Validation and test metrics, latency and bytes of an opened file. `scores`, the file's
+  /// scores for every user and item already computed through the runtime, saves scoring again.
   static func measure(
-    _ scorer: RuntimeScorer, split: Split, requests: (users: [Int64], exclude: [[Int64]]), seed: UInt64
+    _ scorer: RuntimeScorer, split: Split, requests: (users: [Int64], exclude: [[Int64]]), seed: UInt64,
+    scores: DenseTeacherScores? = nil
   ) throws -> SweepMetrics {
+    let ranked: any Scorer = scores ?? scorer
     let validation = evaluate(
-      scorer, split: split, on: .validation, options: EvaluationOptions(cutoffs: [10], negativesPerPositive: 0, seed: seed))
+      ranked, split: split, on: .validation, options: EvaluationOptions(cutoffs: [10], negativesPerPositive: 0, seed: seed))
     var options = EvaluationOptions(seed: seed)
     options.rocPoints = 101
-    let test = evaluate(scorer, split: split, on: .test, options: options)
+    let test = evaluate(ranked, split: split, on: .test, options: options)
     let quality = SweepMetrics(
       validationNDCG10: validation.ndcg10, ndcg10: test.ndcg10, hr10: test.hr10, auc: test.auc, roc: test.roc,
       microseconds: 0, fileBytes: 0, bytes: FileBytes(scorer.model))
@@ -237,16 +240,25 @@ public enum SweepRun {
     }
     if let warning = opened.warning { log.message("warning: \(warning)") }
     let scorer = opened.scorer
-    let scores = {
-      if let trained { return trained as any TeacherScores }
+    // The file's scores through the runtime, computed once: the reference's metrics and (for a
+    // given file) the soft labels.
+    var fileScores: DenseTeacherScores? = nil
+    func scoreFile() -> DenseTeacherScores {
+      if let fileScores { return fileScores }
       log.message("teacher \(path): scoring every user and item through the runtime")
-      return DenseTeacherScores(scorer: scorer, userCount: dataset.userCount) as any TeacherScores
+      let scores = DenseTeacherScores(scorer: scorer, userCount: dataset.userCount)
+      fileScores = scores
+      return scores
     }
-    if let record = layout.teacherRecord(fingerprint: config.fingerprint) { return (scores, record) }
-    let metrics = try measure(scorer, split: split, requests: ModelExport.timedRequests(dataset: dataset, split: split), seed: config.seed)
-    let record = SweepTeacherRecord(source: path, fingerprint: config.fingerprint, metrics: metrics)
-    try layout.save(record)
-    return (scores, record)
+    var record = layout.teacherRecord(fingerprint: config.fingerprint)
+    if record == nil {
+      let metrics = try measure(
+        scorer, split: split, requests: ModelExport.timedRequests(dataset: dataset, split: split), seed: config.seed,
+        scores: scoreFile())
+      record = SweepTeacherRecord(source: path, fingerprint: config.fingerprint, metrics: metrics)
+      try layout.save(record!)
+    }
+    return ({ trained ?? scoreFile() }, record!)
   }
 
   /// The pipeline's teacher (its defaults, scaled epochs), exported as float32; returns its
