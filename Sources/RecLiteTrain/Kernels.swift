@@ -1,8 +1,9 @@
 /// Dense linear-algebra kernels on row-major `Float` buffers. Every matrix product in training
-/// and evaluation goes through `matmul`, written as a register-tiled outer-product loop (4 rows x
-/// 16 columns of C in SIMD registers), which vectorizes without reassociating any sum: each C
-/// element is accumulated over k in order (with the same `multiplyAdd` on every path), so results
-/// do not depend on tiling or threads.
+/// and evaluation goes through `matmul`, written as register-tiled outer-product loops (up to 6
+/// rows x 16 columns of C in SIMD registers, over B packed into panels: PackedMatmul.swift),
+/// which vectorize without reassociating any sum: each C element is accumulated over k in order
+/// (with the same `multiplyAdd` on every path), so results do not depend on tiling, packing or
+/// threads.
 enum Kernels {
   @inline(__always)
   static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
@@ -36,7 +37,9 @@ enum Kernels {
   }
 
   /// C[m×n] = (accumulate ? C : 0) + A[m×k] · B[k×n], with leading dimensions lda, ldb, ldc.
-  /// Splits rows of C across threads when the product is large.
+  /// With enough rows to pay for the copy, B is packed into panels first (`PackedMatrix`) and
+  /// rows of C are split across threads when the product is large; the result is the same bits
+  /// either way.
   static func matmul(
     m: Int, n: Int, k: Int,
     _ a: UnsafePointer<Float>, lda: Int,
@@ -44,26 +47,11 @@ enum Kernels {
     _ c: UnsafeMutablePointer<Float>, ldc: Int,
     accumulate: Bool, parallel: Bool = true
   ) {
-    let work = m * n * k
-    if parallel && work >= 1 << 20 && m >= 8 {
-      let aBits = UInt(bitPattern: a), bBits = UInt(bitPattern: b), cBits = UInt(bitPattern: c)
-      // Chunks are multiples of 4 rows so threads get whole row blocks (results do not depend on
-      // the split either way: every element is summed in the same order on every path).
-      let blocks = (m + 3) / 4
-      parallelChunks(blocks, minimumChunk: 2) { range in
-        let row0 = range.lowerBound * 4
-        let row1 = min(m, range.upperBound * 4)
-        guard let ap = UnsafePointer<Float>(bitPattern: aBits),
-          let bp = UnsafePointer<Float>(bitPattern: bBits),
-          let cp = UnsafeMutablePointer<Float>(bitPattern: cBits)
-        else { return }
-        matmulSerial(
-          m: row1 - row0, n: n, k: k, ap + row0 * lda, lda: lda, bp, ldb: ldb, cp + row0 * ldc,
-          ldc: ldc, accumulate: accumulate)
-      }
+    if m >= 6 && k > 0 {
+      let packed = PackedMatrix(k: k, n: n, b, ldb: ldb)
+      matmul(m: m, a, lda: lda, packed, c, ldc: ldc, accumulate: accumulate, parallel: parallel)
     } else {
-      matmulSerial(
-        m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate)
+      matmulSerial(m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate)
     }
   }
 
@@ -201,26 +189,5 @@ enum Kernels {
     var s: Float = 0
     for i in 0..<n { s += a[i] * b[i] }
     return s
-  }
-}
-
-/// Convenience: safe-array entry points used by layers (pointer plumbing in one place).
-extension Kernels {
-  /// y[rows×out] = x[rows×in] · Wᵀ (+ y if accumulate), W stored [out][in].
-  static func multiplyTransposed(
-    _ x: UnsafePointer<Float>, rows: Int, inputs: Int, weight: [Float], outputs: Int,
-    into y: UnsafeMutablePointer<Float>, accumulate: Bool
-  ) {
-    var wt = [Float](repeating: 0, count: inputs * outputs)
-    weight.withUnsafeBufferPointer { w in
-      wt.withUnsafeMutableBufferPointer { t in
-        transpose(w.baseAddress!, rows: outputs, cols: inputs, t.baseAddress!)
-      }
-    }
-    wt.withUnsafeBufferPointer { t in
-      matmul(
-        m: rows, n: outputs, k: inputs, x, lda: inputs, t.baseAddress!, ldb: outputs, y,
-        ldc: outputs, accumulate: accumulate)
-    }
   }
 }

@@ -274,7 +274,7 @@ public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? =
       if let share = config.alsFusion, share > 0, let als {
         record(ModelName.teacherDeepFM, matrix, parameters: model.parameterCount, history: history, trainSeconds: history.seconds)
         model = try model.fusing(als, share: share, logits: matrix)
-        matrix = DenseTeacherScores(scorer: model.makeScorer(), userCount: split.userCount)
+        if let fused = model.fusedFactors { matrix = matrix.adding(fused) }
       }
       teacherModel = model
       let deployed = try deployment?.deploy(
