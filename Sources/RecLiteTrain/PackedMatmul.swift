@@ -5,7 +5,7 @@
 ///
 /// Layout for B[k×n]: `n / 16` panels of k rows × 16 floats, then (if 8 ≤ n mod 16) one panel of
 /// k × 8, then the last n mod 8 columns as k rows × (n mod 8). Packing only copies: the product
-/// over packed B sums each element in the same order as `Kernels.matmulSerial`, bit for bit.
+/// over packed B sums each element in the same order as the plain triple loop, bit for bit.
 struct PackedMatrix: @unchecked Sendable {
   let k: Int
   let n: Int
@@ -60,7 +60,7 @@ struct PackedMatrix: @unchecked Sendable {
 extension Kernels {
   /// C[m×n] = (accumulate ? C : 0) + A[m×k] · B, B packed (`PackedMatrix`). Splits rows of C
   /// across threads when the product is large; every element is summed over p in order with
-  /// `multiplyAdd`, so the result is the same bits as `matmulSerial` on the unpacked B.
+  /// `multiplyAdd`, so the result is the same bits for any split.
   static func matmul(
     m: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: PackedMatrix, _ c: UnsafeMutablePointer<Float>, ldc: Int,
     accumulate: Bool, parallel: Bool = true
@@ -82,7 +82,9 @@ extension Kernels {
   }
 
   /// The serial packed product: rows in blocks of 6 (12 SIMD8 accumulators for a 16-wide panel:
-  /// enough independent FMA chains to cover the latency of both FMA pipes), then 4, then 1.
+  /// enough independent FMA chains to cover the latency of both FMA pipes). The last m mod 6
+  /// rows go through the same block, copied into a zero-padded one: a row's values do not
+  /// depend on its neighbours, and one kernel serves every row.
   static func matmulPackedSerial(
     m: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: PackedMatrix, _ c: UnsafeMutablePointer<Float>, ldc: Int,
     accumulate: Bool
@@ -93,43 +95,22 @@ extension Kernels {
       rowBlock6(a + i * lda, lda, b, c + i * ldc, ldc, accumulate)
       i += 6
     }
-    while i + 4 <= m {
-      rowBlock4(a + i * lda, lda, b, c + i * ldc, ldc, accumulate)
-      i += 4
+    let rest = m - i
+    guard rest > 0 else { return }
+    let paddedA = UnsafeMutablePointer<Float>.allocate(capacity: max(1, 6 * k))
+    let paddedC = UnsafeMutablePointer<Float>.allocate(capacity: max(1, 6 * n))
+    defer {
+      paddedA.deallocate()
+      paddedC.deallocate()
     }
-    while i < m {
-      let ai = a + i * lda, ci = c + i * ldc
-      var offset = 0, j0 = 0
-      while j0 < n {
-        let width = n - j0 >= 16 ? 16 : (n - j0 >= 8 ? 8 : n - j0)
-        let panel = b.panels + offset
-        if width == 16 {
-          var s0 = accumulate ? load8(ci + j0) : SIMD8<Float>()
-          var s1 = accumulate ? load8(ci + j0 + 8) : SIMD8<Float>()
-          var bp = panel
-          for p in 0..<k {
-            let x = SIMD8(repeating: ai[p])
-            s0 = multiplyAdd(s0, x, load8(bp))
-            s1 = multiplyAdd(s1, x, load8(bp + 8))
-            bp += 16
-          }
-          store8(s0, ci + j0); store8(s1, ci + j0 + 8)
-        } else if width == 8 {
-          var s = accumulate ? load8(ci + j0) : SIMD8<Float>()
-          var bp = panel
-          for p in 0..<k {
-            s = multiplyAdd(s, SIMD8(repeating: ai[p]), load8(bp))
-            bp += 8
-          }
-          store8(s, ci + j0)
-        } else {
-          packedTail(row: ai, panel: panel, width: width, k: k, ci + j0, accumulate)
-        }
-        offset += k * width
-        j0 += width
-      }
-      i += 1
+    paddedA.initialize(repeating: 0, count: max(1, 6 * k))
+    paddedC.initialize(repeating: 0, count: max(1, 6 * n))
+    for r in 0..<rest {
+      (paddedA + r * k).update(from: a + (i + r) * lda, count: k)
+      if accumulate { (paddedC + r * n).update(from: c + (i + r) * ldc, count: n) }
     }
+    rowBlock6(paddedA, k, b, paddedC, n, accumulate)
+    for r in 0..<rest { (c + (i + r) * ldc).update(from: paddedC + r * n, count: n) }
   }
 
   /// Six rows of C against every panel of B.
@@ -200,62 +181,6 @@ extension Kernels {
     if j < n { packedTail6(a, lda, panel: b.panels + offset, width: n - j, k: k, c + j, ldc, accumulate) }
   }
 
-  /// Four rows of C against every panel of B (the rows a 6-row split leaves).
-  @inline(__always)
-  private static func rowBlock4(
-    _ a: UnsafePointer<Float>, _ lda: Int, _ b: PackedMatrix, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
-    _ accumulate: Bool
-  ) {
-    let n = b.n, k = b.k
-    let a0 = a, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda
-    let c0 = c, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc
-    var offset = 0, j = 0
-    while j + 16 <= n {
-      var s00 = SIMD8<Float>(), s01 = SIMD8<Float>(), s10 = SIMD8<Float>(), s11 = SIMD8<Float>()
-      var s20 = SIMD8<Float>(), s21 = SIMD8<Float>(), s30 = SIMD8<Float>(), s31 = SIMD8<Float>()
-      if accumulate {
-        s00 = load8(c0 + j); s01 = load8(c0 + j + 8); s10 = load8(c1 + j); s11 = load8(c1 + j + 8)
-        s20 = load8(c2 + j); s21 = load8(c2 + j + 8); s30 = load8(c3 + j); s31 = load8(c3 + j + 8)
-      }
-      var bp = b.panels + offset
-      for p in 0..<k {
-        let b0 = load8(bp), b1 = load8(bp + 8)
-        var x = SIMD8(repeating: a0[p])
-        s00 = multiplyAdd(s00, x, b0); s01 = multiplyAdd(s01, x, b1)
-        x = SIMD8(repeating: a1[p])
-        s10 = multiplyAdd(s10, x, b0); s11 = multiplyAdd(s11, x, b1)
-        x = SIMD8(repeating: a2[p])
-        s20 = multiplyAdd(s20, x, b0); s21 = multiplyAdd(s21, x, b1)
-        x = SIMD8(repeating: a3[p])
-        s30 = multiplyAdd(s30, x, b0); s31 = multiplyAdd(s31, x, b1)
-        bp += 16
-      }
-      store8(s00, c0 + j); store8(s01, c0 + j + 8); store8(s10, c1 + j); store8(s11, c1 + j + 8)
-      store8(s20, c2 + j); store8(s21, c2 + j + 8); store8(s30, c3 + j); store8(s31, c3 + j + 8)
-      offset += k * 16
-      j += 16
-    }
-    if j + 8 <= n {
-      var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
-      if accumulate { s0 = load8(c0 + j); s1 = load8(c1 + j); s2 = load8(c2 + j); s3 = load8(c3 + j) }
-      var bp = b.panels + offset
-      for p in 0..<k {
-        let bv = load8(bp)
-        s0 = multiplyAdd(s0, SIMD8(repeating: a0[p]), bv)
-        s1 = multiplyAdd(s1, SIMD8(repeating: a1[p]), bv)
-        s2 = multiplyAdd(s2, SIMD8(repeating: a2[p]), bv)
-        s3 = multiplyAdd(s3, SIMD8(repeating: a3[p]), bv)
-        bp += 8
-      }
-      store8(s0, c0 + j); store8(s1, c1 + j); store8(s2, c2 + j); store8(s3, c3 + j)
-      offset += k * 8
-      j += 8
-    }
-    if j < n {
-      for r in 0..<4 { packedTail(row: a + r * lda, panel: b.panels + offset, width: n - j, k: k, c + r * ldc + j, accumulate) }
-    }
-  }
-
   /// The last n mod 8 columns of six rows, scalar: six independent multiply-add chains at a time
   /// instead of one, so a narrow product (a layer with one output) is not bound by FMA latency.
   @inline(__always)
@@ -275,19 +200,6 @@ extension Kernels {
         s3 = multiplyAdd(s3, a3[p], bv); s4 = multiplyAdd(s4, a4[p], bv); s5 = multiplyAdd(s5, a5[p], bv)
       }
       c[jj] = s0; c[ldc + jj] = s1; c[2 * ldc + jj] = s2; c[3 * ldc + jj] = s3; c[4 * ldc + jj] = s4; c[5 * ldc + jj] = s5
-    }
-  }
-
-  /// The last n mod 8 columns of one row, scalar (the panel is k rows × `width`).
-  @inline(__always)
-  private static func packedTail(
-    row a: UnsafePointer<Float>, panel: UnsafePointer<Float>, width: Int, k: Int, _ c: UnsafeMutablePointer<Float>,
-    _ accumulate: Bool
-  ) {
-    for jj in 0..<width {
-      var s: Float = accumulate ? c[jj] : 0
-      for p in 0..<k { s = multiplyAdd(s, a[p], panel[p * width + jj]) }
-      c[jj] = s
     }
   }
 }
