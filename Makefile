@@ -126,7 +126,7 @@ swift-test:
 $(BUILD)/sample.rlm: tool
 	$(BIN)/reclite sample-model $@ --users 50 --items 200
 
-$(BIN)/test_capi: Tests/C/test_capi.c Tests/C/check.h include/reclite.h $(LIB)/libreclite.so
+$(BIN)/test_capi: Tests/C/test_capi.c Tests/C/check.h Tests/C/count_allocations.h include/reclite.h $(LIB)/libreclite.so
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $< -L$(LIB) -lreclite -Wl,-rpath,$(abspath $(LIB)) -lpthread -o $@
 

@@ -19,6 +19,9 @@ public struct TuningTrial: Sendable, Codable {
   public var stage: String
   public var knob: String
   public var value: String
+  /// The whole setting scored (every knob of the stage), which identifies the trial when a
+  /// run resumes from an earlier report.
+  public var setting: String = ""
   public var validationNDCG10: [Double]
   public var mean: Double { validationNDCG10.reduce(0, +) / Double(max(1, validationNDCG10.count)) }
   /// Whether the stage kept this value.
@@ -69,44 +72,71 @@ public struct TuningReport: Sendable, Codable {
   public var seconds: Double
 }
 
+public enum TuningError: Error, CustomStringConvertible {
+  case resumeMismatch(String)
+  public var description: String {
+    switch self {
+    case .resumeMismatch(let why): return "cannot resume: \(why)"
+    }
+  }
+}
+
 public enum Tuning {
   public static let stages = ["als", "teacher", "fusion", "student", "two-tower"]
 
   /// Runs the stages on `data` for `seeds`, starting from `start` (normally the current
   /// defaults); `log` receives one line per trial.
+  /// `resuming` is an earlier report of the same search: its trials are reused instead of
+  /// trained again (hours of teachers survive a run cut short).
   public static func run(
     data: DataSource, minRating: Double? = nil, seeds: [UInt64], stages: [String] = Tuning.stages, start: TunedDefaults = .current,
-    checkpoint: (TuningReport) throws -> Void = { _ in }, log: @escaping (String) -> Void
+    resuming: TuningReport? = nil, checkpoint: @escaping (TuningReport) throws -> Void = { _ in }, log: @escaping (String) -> Void
   ) throws -> TuningReport {
     let dataset = try Dataset(try data.load(minRating: minRating))
-    return try run(dataset: dataset, seeds: seeds, stages: stages, start: start, checkpoint: checkpoint, log: log)
+    return try run(
+      dataset: dataset, seeds: seeds, stages: stages, start: start, resuming: resuming, checkpoint: checkpoint, log: log)
   }
 
   /// The same, on a loaded data set.
   public static func run(
     dataset: Dataset, seeds: [UInt64], stages: [String] = Tuning.stages, start: TunedDefaults = .current,
-    architectures: TuningArchitectures = .pipeline, checkpoint: (TuningReport) throws -> Void = { _ in },
-    log: @escaping (String) -> Void
+    architectures: TuningArchitectures = .pipeline, resuming: TuningReport? = nil,
+    checkpoint: @escaping (TuningReport) throws -> Void = { _ in }, log: @escaping (String) -> Void
   ) throws -> TuningReport {
+    if let resuming {
+      guard resuming.dataset == dataset.source, resuming.seeds == seeds else {
+        throw TuningError.resumeMismatch(
+          "the earlier report is for \(resuming.dataset), seeds \(resuming.seeds.map(String.init).joined(separator: ",")); "
+            + "this run is for \(dataset.source), seeds \(seeds.map(String.init).joined(separator: ","))")
+      }
+      guard resuming.started == start else {
+        throw TuningError.resumeMismatch("the earlier report started from other defaults (PipelineDefaults changed since)")
+      }
+    }
     let begin = DispatchTime.now()
+    let earlierSeconds = resuming?.seconds ?? 0
     let split = Split(dataset)
     var search = Search(dataset: dataset, split: split, seeds: seeds, defaults: start, architectures: architectures, log: log)
-    func report() -> TuningReport {
-      TuningReport(
-        dataset: dataset.source, seeds: seeds, started: start, chosen: search.defaults, trials: search.trials,
-        seconds: Double(DispatchTime.now().uptimeNanoseconds - begin.uptimeNanoseconds) / 1e9)
+    for trial in resuming?.trials ?? [] where !trial.setting.isEmpty {
+      search.scored[Search.key(stage: trial.stage, setting: trial.setting)] = trial.validationNDCG10
     }
+    let report = { (defaults: TunedDefaults, trials: [TuningTrial]) in
+      TuningReport(
+        dataset: dataset.source, seeds: seeds, started: start, chosen: defaults, trials: trials,
+        seconds: earlierSeconds + Double(DispatchTime.now().uptimeNanoseconds - begin.uptimeNanoseconds) / 1e9)
+    }
+    // After every setting scored the report so far goes to `checkpoint`, so a run cut short
+    // (a teacher stage takes hours) loses at most the setting in progress.
+    search.afterTrial = { try checkpoint(report($0, $1)) }
     let steps: [(String, (inout Search) throws -> Void)] = [
-      ("als", { $0.tuneALS() }), ("teacher", { $0.tuneTeacher() }), ("fusion", { try $0.tuneFusion() }),
+      ("als", { try $0.tuneALS() }), ("teacher", { try $0.tuneTeacher() }), ("fusion", { try $0.tuneFusion() }),
       ("student", { try $0.tuneStudent() }), ("two-tower", { try $0.tuneTwoTower() }),
     ]
-    // After each stage the report so far goes to `checkpoint`: an hour-long run cut short keeps
-    // the stages it finished.
     for (stage, step) in steps where stages.contains(stage) {
       try step(&search)
-      try checkpoint(report())
+      try checkpoint(report(search.defaults, search.trials))
     }
-    return report()
+    return report(search.defaults, search.trials)
   }
 
   /// The report as Markdown: a table per stage (every setting tried, per seed and mean), then
@@ -115,7 +145,7 @@ public enum Tuning {
     var out = "# Defaults chosen on validation\n\n"
     out += "`reclite tune` on \(report.dataset), seeds \(report.seeds.map(String.init).joined(separator: ", ")): "
     out += "each knob is varied alone around the best setting so far and scored by mean best-epoch validation NDCG@10 "
-    out += "over the seeds (full ranking); the test split is never evaluated. \(Int(report.seconds)) s.\n"
+    out += "over the seeds (full ranking); the test split is never evaluated. \(Int(report.seconds)) s in all (resumed runs added up).\n"
     for stage in Tuning.stages {
       let rows = report.trials.filter { $0.stage == stage }
       guard !rows.isEmpty else { continue }
@@ -159,6 +189,11 @@ struct Search {
   let architectures: TuningArchitectures
   let log: (String) -> Void
   var trials: [TuningTrial] = []
+  /// Validation NDCG@10 per seed of every setting scored so far (or in the report resumed):
+  /// training is deterministic per seed, so a setting met again is not trained again.
+  var scored: [String: [Double]] = [:]
+  /// Called after every trial with the trials so far and the defaults chosen so far.
+  var afterTrial: (_ defaults: TunedDefaults, _ trials: [TuningTrial]) throws -> Void = { _, _ in }
   private var alsModels: [UInt64: ImplicitALS] = [:]
   private var teachers: [UInt64: DeepFM] = [:]
   private var teacherScores: [UInt64: DenseTeacherScores] = [:]
@@ -175,12 +210,14 @@ struct Search {
     self.log = log
   }
 
+  static func key(stage: String, setting: String) -> String { stage + "|" + setting }
+
   /// Coordinate search: for each knob in turn, tries its values with the other knobs at their
   /// best so far and keeps the best mean (the first tried on a tie, so the start wins ties).
-  /// `score` gives validation NDCG@10 per seed.
+  /// `score` gives validation NDCG@10 per seed; it is called once per distinct setting.
   mutating func coordinate<Setting>(
     stage: String, start: Setting, knobs: [Knob<Setting>], score: (Setting) throws -> [Double]
-  ) rethrows -> Setting {
+  ) throws -> Setting {
     var best = start
     for knob in knobs {
       var bestMean = -Double.infinity
@@ -189,11 +226,16 @@ struct Search {
       for (label, apply) in knob.values {
         var setting = best
         apply(&setting)
-        let values = try score(setting)
-        let trial = TuningTrial(stage: stage, knob: knob.name, value: label, validationNDCG10: values)
-        log(String(format: "tune %@ %@ = %@: val NDCG@10 %@ (mean %.4f)", stage, knob.name, label,
-                   values.map { String(format: "%.4f", $0) }.joined(separator: " "), trial.mean))
+        let description = "\(setting)"
+        let key = Search.key(stage: stage, setting: description)
+        let known = scored[key]
+        let values = try known ?? score(setting)
+        scored[key] = values
+        let trial = TuningTrial(stage: stage, knob: knob.name, value: label, setting: description, validationNDCG10: values)
+        log(String(format: "tune %@ %@ = %@: val NDCG@10 %@ (mean %.4f)%@", stage, knob.name, label,
+                   values.map { String(format: "%.4f", $0) }.joined(separator: " "), trial.mean, known == nil ? "" : " (scored before)"))
         trials.append(trial)
+        try afterTrial(defaults, trials)
         if trial.mean > bestMean {
           bestMean = trial.mean
           bestIndex = trials.count - 1
@@ -208,14 +250,14 @@ struct Search {
 
   // MARK: Stages
 
-  mutating func tuneALS() {
+  mutating func tuneALS() throws {
     let knobs = [
       Knob<ImplicitALSOptions>(name: "factors", values: [32, 64, 128].map { f in ("\(f)", { $0.factors = f }) }),
       Knob(name: "regularization", values: [5, 10, 20].map { r in ("\(r)", { $0.regularization = Float(r) }) }),
       Knob(name: "confidence α", values: [0.5, 1, 2].map { a in ("\(a)", { $0.alpha = Float(a) }) }),
     ]
     let (dataset, split, seeds, architectures) = (self.dataset, self.split, self.seeds, self.architectures)
-    defaults.als = coordinate(stage: "als", start: defaults.als, knobs: knobs) { setting in
+    defaults.als = try coordinate(stage: "als", start: defaults.als, knobs: knobs) { setting in
       seeds.map { seed in
         var options = setting
         options.seed = seed
@@ -230,7 +272,7 @@ struct Search {
     }
   }
 
-  mutating func tuneTeacher() {
+  mutating func tuneTeacher() throws {
     let knobs = [
       Knob<TrainingOptions>(name: "l2", values: [5e-5, 1e-4, 2e-4].map { v in ("\(v)", { $0.l2 = Float(v) }) }),
       Knob(name: "negatives", values: [8, 16].map { n in ("\(n)", { $0.negatives = n }) }),
@@ -238,7 +280,7 @@ struct Search {
     ]
     var trained: [String: [UInt64: DeepFM]] = [:]
     let (dataset, split, seeds, architectures) = (self.dataset, self.split, self.seeds, self.architectures)
-    defaults.teacherTraining = coordinate(stage: "teacher", start: defaults.teacherTraining, knobs: knobs) { setting in
+    defaults.teacherTraining = try coordinate(stage: "teacher", start: defaults.teacherTraining, knobs: knobs) { setting in
       let key = "\(setting)"
       var models: [UInt64: DeepFM] = [:]
       let values = seeds.map { seed -> Double in
@@ -282,57 +324,59 @@ struct Search {
   }
 
   mutating func tuneStudent() throws {
-    ensureTeacherScores()
-    let (dataset, split, seeds, scores, architectures) = (self.dataset, self.split, self.seeds, self.teacherScores, self.architectures)
-    var setting = (training: defaults.studentTraining, distillation: defaults.distillation)
-    setting = coordinate(stage: "student", start: setting, knobs: Search.trainingKnobs() + Search.distillationKnobs()) { s in
-      seeds.map { seed in
-        var options = s.training
-        options.seed = seed
-        let initial = DeepFM(
-          config: architectures.student, userCount: dataset.userCount, itemCount: dataset.itemCount,
-          features: dataset.features, seed: seed &+ 1)
-        return train(initial, split: split, options: options, teacher: scores[seed], distillation: s.distillation)
-          .history.bestValidationNDCG10 ?? 0
-      }
+    let (dataset, architectures) = (self.dataset, self.architectures)
+    (defaults.studentTraining, defaults.distillation) = try tuneDistilled(
+      stage: "student", start: (defaults.studentTraining, defaults.distillation), extraKnobs: []
+    ) { seed in
+      DeepFM(
+        config: architectures.student, userCount: dataset.userCount, itemCount: dataset.itemCount,
+        features: dataset.features, seed: seed &+ 1)
     }
-    defaults.studentTraining = setting.training
-    defaults.distillation = setting.distillation
   }
 
   mutating func tuneTwoTower() throws {
-    ensureTeacherScores()
-    let (dataset, split, seeds, scores, architectures) = (self.dataset, self.split, self.seeds, self.teacherScores, self.architectures)
-    var setting = (training: defaults.twoTowerTraining, distillation: defaults.twoTowerDistillation)
-    let listwiseTemperature = Knob<(training: TrainingOptions, distillation: DistillationOptions)>(
+    let (dataset, architectures) = (self.dataset, self.architectures)
+    let listwiseTemperature = Knob<StudentSetting>(
       name: "listwise T", values: [2, 3, 5].map { t in ("\(t)", { $0.distillation.listwiseTemperature = Float(t) }) })
-    setting = coordinate(
-      stage: "two-tower", start: setting, knobs: Search.trainingKnobs() + Search.distillationKnobs() + [listwiseTemperature]
-    ) { s in
+    (defaults.twoTowerTraining, defaults.twoTowerDistillation) = try tuneDistilled(
+      stage: "two-tower", start: (defaults.twoTowerTraining, defaults.twoTowerDistillation), extraKnobs: [listwiseTemperature]
+    ) { seed in
+      TwoTower(
+        config: architectures.twoTower, userCount: dataset.userCount, itemCount: dataset.itemCount,
+        features: dataset.features, seed: seed &+ 2)
+    }
+  }
+
+  /// One student stage: its training and distillation knobs (and `extraKnobs`), each setting
+  /// scored by the best-epoch validation NDCG@10 of a student distilled from each seed's teacher.
+  private mutating func tuneDistilled<Model: TrainableModel>(
+    stage: String, start: StudentSetting, extraKnobs: [Knob<StudentSetting>], initial: @escaping (UInt64) -> Model
+  ) throws -> StudentSetting {
+    ensureTeacherScores()
+    let (split, seeds, scores) = (self.split, self.seeds, self.teacherScores)
+    let knobs = Search.trainingKnobs() + Search.distillationKnobs() + extraKnobs
+    return try coordinate(stage: stage, start: start, knobs: knobs) { s in
       seeds.map { seed in
         var options = s.training
         options.seed = seed
-        let initial = TwoTower(
-          config: architectures.twoTower, userCount: dataset.userCount, itemCount: dataset.itemCount,
-          features: dataset.features, seed: seed &+ 2)
-        return train(initial, split: split, options: options, teacher: scores[seed], distillation: s.distillation)
+        return train(initial(seed), split: split, options: options, teacher: scores[seed], distillation: s.distillation)
           .history.bestValidationNDCG10 ?? 0
       }
     }
-    defaults.twoTowerTraining = setting.training
-    defaults.twoTowerDistillation = setting.distillation
   }
 
   // MARK: Knobs shared by the students
 
-  static func trainingKnobs() -> [Knob<(training: TrainingOptions, distillation: DistillationOptions)>] {
+  typealias StudentSetting = (training: TrainingOptions, distillation: DistillationOptions)
+
+  static func trainingKnobs() -> [Knob<StudentSetting>] {
     [
       Knob(name: "learning rate", values: [0.002, 0.005, 0.01].map { v in ("\(v)", { $0.training.learningRate = Float(v) }) }),
       Knob(name: "negatives", values: [8, 16, 32].map { n in ("\(n)", { $0.training.negatives = n }) }),
     ]
   }
 
-  static func distillationKnobs() -> [Knob<(training: TrainingOptions, distillation: DistillationOptions)>] {
+  static func distillationKnobs() -> [Knob<StudentSetting>] {
     [
       Knob(name: "α", values: [0.3, 0.5, 0.7, 0.9].map { v in ("\(v)", { $0.distillation.alpha = Float(v) }) }),
       Knob(name: "T", values: [1, 2, 3].map { v in ("\(v)", { $0.distillation.temperature = Float(v) }) }),

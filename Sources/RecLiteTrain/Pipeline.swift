@@ -150,7 +150,7 @@ public struct PipelineResult: Sendable {
   public var report: PipelineReport
   public var dataset: Dataset
   public var split: Split
-  /// One entry per seed, in `config.seeds` order.
+  /// One entry per seed trained in this run, in `config.seeds` order (restored seeds have none).
   public var models: [TrainedModels]
 }
 
@@ -202,11 +202,23 @@ public protocol ModelDeployment: AnyObject {
   ) throws -> any Scorer
 }
 
+/// Where a multi-seed run keeps each finished seed, so a run cut short resumes at the first
+/// seed it had not finished (a seed of the full pipeline takes about half an hour).
+public protocol SeedCheckpoints: AnyObject {
+  /// The report of `seed` from an earlier run of the same settings, or nil to train it.
+  func restore(seed: UInt64) throws -> SeedReport?
+  /// Called when `report`'s seed is finished (trained, deployed and evaluated).
+  func save(_ report: SeedReport) throws
+}
+
 /// Runs the whole chain: load → split → teacher → students with and without distillation →
 /// evaluation of everything (the popularity and ALS baselines included) on validation and test,
 /// for every seed.
 /// Distillation uses the in-memory teacher's logits, or with `teacherScoresPath` the file's.
-public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? = nil) throws -> PipelineResult {
+/// With `checkpoints`, seeds it restores are not trained again (and have no entry in `models`).
+public func runPipeline(
+  _ config: PipelineConfig, deployment: ModelDeployment? = nil, checkpoints: SeedCheckpoints? = nil
+) throws -> PipelineResult {
   let started = DispatchTime.now()
   let log = ProgressBar(label: "pipeline", enabled: config.progress)
   let raw = try config.data.load(minRating: config.minRating)
@@ -220,6 +232,11 @@ public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? =
   var seedReports: [SeedReport] = []
   var allModels: [TrainedModels] = []
   for seed in config.seeds {
+    if let restored = try checkpoints?.restore(seed: seed) {
+      log.message("seed \(seed): finished by an earlier run, restored")
+      seedReports.append(restored)
+      continue
+    }
     let seedStart = DispatchTime.now()
     var reports: [ModelReport] = []
     /// Validation metrics come from the in-memory model (they only describe model selection);
@@ -374,7 +391,9 @@ public func runPipeline(_ config: PipelineConfig, deployment: ModelDeployment? =
       else { continue }
       comparisons["\(a) vs \(b)"] = PairedComparison(a: na, b: nb, resamples: config.bootstrapResamples, seed: seed)
     }
-    seedReports.append(SeedReport(seed: seed, models: reports, comparisons: comparisons, seconds: secondsSince(seedStart)))
+    let seedReport = SeedReport(seed: seed, models: reports, comparisons: comparisons, seconds: secondsSince(seedStart))
+    try checkpoints?.save(seedReport)
+    seedReports.append(seedReport)
     allModels.append(TrainedModels(
       seed: seed, teacher: teacherModel, student: student, distilledStudent: distilled, twoTower: tower,
       distilledTwoTower: distilledTower, popularity: popularity, distilledStudentNoContext: distilledNoContext,

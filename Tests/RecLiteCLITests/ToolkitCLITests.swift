@@ -76,6 +76,8 @@ func interactionsCSV() throws -> String {
       (["distill", "--data", "d", "--teacher", "t.rlm", "--out", "o.rlm", "--listwise-weight=-0.1"], "--listwise-weight must not be negative"),
       (["pipeline", "--data", "d", "--out", "o", "--listwise-temperature", "0"], "--listwise-temperature must be positive"),
       (["pipeline", "--data", "d", "--out", "o", "--listwise-candidates=-3"], "--listwise-candidates must not be negative"),
+      (["tune", "--data", "d", "--out", "o", "--stages", "als,students"], "--stages: unknown students"),
+      (["tune", "--data", "d", "--out", temporaryPath("no-such-tune"), "--resume"], "no-such-tune.json does not exist"),
     ]
     for (arguments, message) in cases {
       let result = try reclite(arguments)
