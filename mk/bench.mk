@@ -21,9 +21,9 @@ SMOKE_TRAIN = $(BIN)/reclite train --interactions $(SMOKE)/interactions.csv --ti
 
 bench-tool: $(BIN)/reclite-bench
 
-$(BIN)/reclite-bench: bench/speed/reclite_bench.c include/reclite.h $(LIB)/libreclite.so
+$(BIN)/reclite-bench: bench/speed/reclite_bench.c Tests/C/count_allocations.h include/reclite.h $(LIB)/libreclite.so
 	@mkdir -p $(@D)
-	$(CC) -std=c11 -O2 -g -Wall -Wextra -Werror -Iinclude $< -L$(LIB) -lreclite -Wl,-rpath,$(abspath $(LIB)) -o $@
+	$(CC) -std=c11 -O2 -g -Wall -Wextra -Werror -Iinclude -ITests/C $< -L$(LIB) -lreclite -Wl,-rpath,$(abspath $(LIB)) -o $@
 
 bench: deps lib tool bench-tool
 	$(SPEED) $(BENCH_MODELS) $(BENCH_ARGS)

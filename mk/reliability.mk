@@ -91,12 +91,12 @@ tsan-lib:
 sanitizer-libs:
 	@$(build-asan-lib) & asan=$$!; status=0; $(build-tsan-lib) || status=$$?; wait $$asan || status=$$?; exit $$status
 
-$(ASAN)/bin/test_%: Tests/C/test_%.c Tests/C/check.h include/reclite.h sanitizer-libs
+$(ASAN)/bin/test_%: Tests/C/test_%.c Tests/C/check.h Tests/C/count_allocations.h include/reclite.h sanitizer-libs
 	@mkdir -p $(@D)
 	$(SAN_CC) $(SAN_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all $< \
 	  -L$(ASAN)/lib -lreclite -Wl,-rpath,'$$ORIGIN/../lib' -lpthread -o $@
 
-$(TSAN)/bin/test_%: Tests/C/test_%.c Tests/C/check.h include/reclite.h sanitizer-libs
+$(TSAN)/bin/test_%: Tests/C/test_%.c Tests/C/check.h Tests/C/count_allocations.h include/reclite.h sanitizer-libs
 	@mkdir -p $(@D)
 	$(SAN_CC) $(SAN_CFLAGS) -fsanitize=thread $< -L$(TSAN)/lib -lreclite -Wl,-rpath,'$$ORIGIN/../lib' \
 	  $(TSAN_LDFLAGS) -lpthread -o $@

@@ -34,7 +34,9 @@ public enum PipelineRun {
   /// Student models that also get a compressed (int8) export, evaluated through the runtime.
   public static let compressedModels = [ModelName.distilledStudent, ModelName.distilledTwoTower]
 
-  public static func run(_ config: PipelineConfig, output: URL) throws -> PipelineOutcome {
+  /// With `resume`, seeds that an earlier run of the same settings finished in `output` are
+  /// restored instead of trained (see PipelineCheckpoints).
+  public static func run(_ config: PipelineConfig, output: URL, resume: Bool = false) throws -> PipelineOutcome {
     let provenance = [
       "dataset": describe(config.data),
       "hyperparameters": String(decoding: (try? JSONEncoder.sorted.encode(HyperParameters(config))) ?? Data(), as: UTF8.self),
@@ -42,7 +44,8 @@ public enum PipelineRun {
     let deployment = try RuntimeDeployment(
       directory: output, compressed: Dictionary(uniqueKeysWithValues: compressedModels.map { ($0, [ExportOptions.int8]) }),
       provenance: provenance, evaluation: config.evaluation)
-    let result = try runPipeline(config, deployment: deployment)
+    let checkpoints = try PipelineCheckpoints(output: output, config: config, deployment: deployment, resuming: resume)
+    let result = try runPipeline(config, deployment: deployment, checkpoints: checkpoints)
     let rows = summaryRows(result.report, deployment.deployed)
     var results: [String: String] = [:]
     let k = config.cutoff

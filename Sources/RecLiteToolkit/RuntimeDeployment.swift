@@ -78,14 +78,28 @@ public final class RuntimeDeployment: ModelDeployment {
     return primary
   }
 
+  /// Files an earlier run deployed (a resumed seed's), listed as if deployed now.
+  func adopt(_ models: [DeployedModel]) {
+    deployed += models
+  }
+
   /// Rewrites every file with the run's results in its metadata (weights unchanged, so the
-  /// evaluated numbers still describe it).
+  /// evaluated numbers still describe it). Files of an earlier run are read back to do so.
   public func recordResults(_ results: [String: String]) throws {
-    for (path, builder) in builders {
+    for index in deployed.indices {
+      let path = deployed[index].path
+      var plan: Int? = nil
+      let builder: ModelBuilder
+      if let written = builders[path] {
+        builder = written
+      } else {
+        let file = try ModelBuilder.reading([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+        (builder, plan) = (file.builder, file.maxBatch)
+      }
       for (key, value) in results { builder.metadata(key, value) }
-      let bytes = try builder.serialize()
+      let bytes = try builder.serialize(maxBatch: plan)
       try AtomicFile.write(Data(bytes), to: URL(fileURLWithPath: path))
-      if let index = deployed.firstIndex(where: { $0.path == path }) { deployed[index].fileBytes = bytes.count }
+      deployed[index].fileBytes = bytes.count
     }
   }
 }

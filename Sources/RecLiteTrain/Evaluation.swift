@@ -90,31 +90,40 @@ public func evaluate(
     tops[index] = Array(ranked.prefix(10))
     // AUC pairs: held-out positives and negatives never interacted with in any split.
     var random = SeededRandom(seed: options.seed, stream: UInt64(user) &+ 0xA0C)
-    var s: [Float] = [], l: [Bool] = []
-    for item in target.items(of: user) {
-      s.append(scores[Int(item)])
-      l.append(true)
-      var drawn = 0, attempts = 0
-      while drawn < options.negativesPerPositive && attempts < 100 * options.negativesPerPositive {
-        attempts += 1
-        let candidate = random.below(n)
-        if split.train.contains(user: user, item: candidate)
-          || split.validation.contains(user: user, item: candidate)
-          || split.test.contains(user: user, item: candidate)
-        { continue }
-        s.append(scores[candidate])
-        l.append(false)
-        drawn += 1
-      }
+    (pairScores[index], pairLabels[index]) = aucPairs(
+      scores, positives: target.items(of: user), negativesPerPositive: options.negativesPerPositive, random: &random
+    ) { candidate in
+      split.train.contains(user: user, item: candidate) || split.validation.contains(user: user, item: candidate)
+        || split.test.contains(user: user, item: candidate)
     }
-    pairScores[index] = s
-    pairLabels[index] = l
   }
 
   return EvaluationResult(
     heldOut: heldOutSet, cutoffs: cutoffs, users: users, perUser: perUser.array, tops: tops.array,
     pairScores: pairScores.array.flatMap { $0 }, pairLabels: pairLabels.array.flatMap { $0 },
     logits: scorer.scoresAreLogits, itemCount: n, rocPoints: options.rocPoints, seconds: secondsSince(start))
+}
+
+/// The AUC and log-loss pairs of one ranking: each positive's score (label true), then up to
+/// `negativesPerPositive` scores of random items that `isPositive` rejects (label false).
+func aucPairs<Items: Sequence>(
+  _ scores: [Float], positives: Items, negativesPerPositive: Int, random: inout SeededRandom, isPositive: (Int) -> Bool
+) -> (scores: [Float], labels: [Bool]) where Items.Element: BinaryInteger {
+  var s: [Float] = [], l: [Bool] = []
+  for item in positives {
+    s.append(scores[Int(item)])
+    l.append(true)
+    var drawn = 0, attempts = 0
+    while drawn < negativesPerPositive && attempts < 100 * negativesPerPositive {
+      attempts += 1
+      let candidate = random.below(scores.count)
+      if isPositive(candidate) { continue }
+      s.append(scores[candidate])
+      l.append(false)
+      drawn += 1
+    }
+  }
+  return (s, l)
 }
 
 extension EvaluationResult {

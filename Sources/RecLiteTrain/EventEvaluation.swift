@@ -31,22 +31,9 @@ func evaluateEvents(
     eventMetrics[index] = events.map { item in cutoffs.map { Ranking.userMetrics(ranked: ranked, heldOut: [Int(item)], k: $0) } }
     tops[index] = Array(ranked.prefix(10))
     var random = SeededRandom(seed: options.seed, stream: UInt64(request) &+ 0xE7E)
-    var s: [Float] = [], l: [Bool] = []
-    for item in events {
-      s.append(scores[Int(item)])
-      l.append(true)
-      var drawn = 0, attempts = 0
-      while drawn < options.negativesPerPositive && attempts < 100 * options.negativesPerPositive {
-        attempts += 1
-        let candidate = random.below(n)
-        if target.contains(user: request, item: candidate) { continue }
-        s.append(scores[candidate])
-        l.append(false)
-        drawn += 1
-      }
-    }
-    pairScores[index] = s
-    pairLabels[index] = l
+    (pairScores[index], pairLabels[index]) = aucPairs(
+      scores, positives: events, negativesPerPositive: options.negativesPerPositive, random: &random
+    ) { target.contains(user: request, item: $0) }
   }
 
   // Events → their user's mean, users in ascending row order.

@@ -38,6 +38,7 @@ struct PipelineCommand: ParsableCommand {
       Examples:
         reclite pipeline --data data/ml-latest-small --out out/demo
         reclite pipeline --data data/ml-latest-small --seeds 1,2,3 --out out/seeds
+        reclite pipeline --data data/ml-latest-small --seeds 1,2,3,4,5,6,7 --out out/seeds --resume
         reclite pipeline --interactions clicks.csv --user-column uid --item-column sku \\
           --timestamp-column ts --feature-column category --out out/clicks
         reclite pipeline --data data/ml-latest-small --teacher-scores teacher.csv --out out/byot
@@ -85,6 +86,11 @@ struct PipelineCommand: ParsableCommand {
 
   @OptionGroup(title: "Model shapes (override the defaults)") var shapes: ModelShapeArguments
 
+  @Flag(help: ArgumentHelp(
+    "Go on with a run cut short: seeds it finished (OUT/seeds/seedN.json, kept after every seed) are restored, not trained again.",
+    discussion: "The settings must be the run's own; the seed list may grow (e.g. --seeds 1,...,7 after --seeds 1,2,3)."))
+  var resume = false
+
   @Flag(help: "No progress bars or step messages.")
   var quiet = false
 
@@ -112,7 +118,7 @@ struct PipelineCommand: ParsableCommand {
       config[keyPath: keyPath].epochs = max(1, Int((Double(config[keyPath: keyPath].epochs) * epochScale).rounded()))
       config[keyPath: keyPath].validateFrom = min(config[keyPath: keyPath].validateFrom, config[keyPath: keyPath].epochs)
     }
-    let outcome = try PipelineRun.run(config, output: URL(fileURLWithPath: out))
+    let outcome = try PipelineRun.run(config, output: URL(fileURLWithPath: out), resume: resume)
     print(PipelineRun.markdown(outcome), terminator: "")
   }
 }

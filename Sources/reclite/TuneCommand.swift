@@ -24,8 +24,8 @@ struct TuneCommand: ParsableCommand {
       (training is deterministic per seed), so a run cut short goes on where
       it stopped; a setting met twice in one run is trained once.
 
-      The full search trains about 20 teachers and 100 students per seed set:
-      an hour or more on 2 cores. --stages runs a part of it (later stages then
+      The full search trains 6 teachers and about 30 students per seed:
+      four hours or more on 2 cores. --stages runs a part of it (later stages then
       use the current defaults for what they skip).
 
       Examples:

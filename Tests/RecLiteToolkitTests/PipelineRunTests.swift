@@ -45,7 +45,51 @@ func smallConfig(_ csv: URL) -> PipelineConfig {
   return config
 }
 
+/// A file's scores of every item for the first few users of `writeInteractionsCSV`'s data.
+private func catalogScores(_ path: String) throws -> [Float] {
+  let scorer = try RuntimeScorer(
+    bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))), userIds: (500..<503).map(Int64.init),
+    itemIds: (9000..<9050).map(Int64.init))
+  var scores: [Float] = []
+  for user in 0..<3 {
+    var row = [Float](repeating: 0, count: 50)
+    row.withUnsafeMutableBufferPointer { scorer.scoreAll(userRow: user, into: $0) }
+    scores += row
+  }
+  return scores
+}
+
 @Suite struct PipelineRunTests {
+  @Test func aResumedRunRestoresFinishedSeedsAndTrainsTheRest() throws {
+    let csv = try writeInteractionsCSV()
+    defer { try? FileManager.default.removeItem(at: csv) }
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("reclite-resume-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: output) }
+    var config = smallConfig(csv)
+    config.seeds = [1]
+    let first = try PipelineRun.run(config, output: output)
+    // The run "cut" after seed 1 goes on with seeds 1 and 2: seed 1 comes from its checkpoint.
+    config.seeds = [1, 2]
+    let seedOneFile = output.appendingPathComponent("two-tower-distilled-int8-seed1.rlm").path
+    let seedOneScores = try catalogScores(seedOneFile)
+    let resumed = try PipelineRun.run(config, output: output, resume: true)
+    #expect(resumed.report.seeds.map(\.seed) == [1, 2])
+    let restored = try #require(resumed.report.seeds.first)
+    let original = try #require(first.report.seeds.first)
+    #expect(restored.models.map(\.test.ndcg10) == original.models.map(\.test.ndcg10))
+    #expect(restored.seconds == original.seconds, "seed 1 was not trained again")
+    #expect(Set(resumed.deployed.map(\.seed)) == [1, 2])
+    #expect(resumed.deployed.filter { $0.seed == 1 }.count == first.deployed.count)
+    // Seed 1's files keep their weights and now carry the two-seed results.
+    #expect(try catalogScores(seedOneFile) == seedOneScores)
+    let reopened = try openModel([UInt8](try Data(contentsOf: URL(fileURLWithPath: seedOneFile))))
+    let result = reopened.metadata(key: "result.two-tower-distilled.ndcg@10")?.description ?? ""
+    #expect(result.contains("±"), "the two-seed mean ± std: \(result)")
+    // Another setting is refused, naming the checkpoint.
+    config.studentTraining.learningRate *= 2
+    #expect(throws: PipelineCheckpointError.self) { try PipelineRun.run(config, output: output, resume: true) }
+  }
+
   @Test func runtimeEvaluationMatchesTheInMemoryModels() throws {
     let csv = try writeInteractionsCSV()
     defer { try? FileManager.default.removeItem(at: csv) }

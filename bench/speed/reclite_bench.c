@@ -35,34 +35,7 @@
 
 #include "reclite.h"
 
-/* ---- Allocation counting (interposed on the C library's allocator) ---- */
-
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void *__libc_memalign(size_t, size_t);
-extern void __libc_free(void *);
-
-static atomic_int counting;
-static atomic_long allocations;
-
-static void note_allocation(void) {
-  if (atomic_load(&counting)) atomic_fetch_add(&allocations, 1);
-}
-
-void *malloc(size_t size) { note_allocation(); return __libc_malloc(size); }
-void *calloc(size_t n, size_t size) { note_allocation(); return __libc_calloc(n, size); }
-void *realloc(void *p, size_t size) { note_allocation(); return __libc_realloc(p, size); }
-void free(void *p) { __libc_free(p); }
-void *aligned_alloc(size_t alignment, size_t size) { note_allocation(); return __libc_memalign(alignment, size); }
-void *memalign(size_t alignment, size_t size) { note_allocation(); return __libc_memalign(alignment, size); }
-int posix_memalign(void **out, size_t alignment, size_t size) {
-  note_allocation();
-  void *p = __libc_memalign(alignment, size);
-  if (p == NULL) return ENOMEM;
-  *out = p;
-  return 0;
-}
+#include "count_allocations.h"
 
 /* ---- Helpers ---------------------------------------------------------- */
 

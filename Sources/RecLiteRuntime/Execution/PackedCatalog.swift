@@ -170,18 +170,22 @@ final class PackedCatalog {
   /// whose 8 scores cannot beat the heap's worst kept score is skipped after one test.
   func scan(count: Int, _ request: Request, excluded: UnsafePointer<UInt8>, heap: inout TopKHeap) {
     let blocks = (count + PackedCatalog.lanes - 1) / PackedCatalog.lanes
-    if let codes {
-      scan(ByteColumns.self, UnsafeRawPointer(codes), blocks: blocks, count: count, request, excluded, &heap)
-    } else if let floats {
-      scan(FloatColumns.self, UnsafeRawPointer(floats), blocks: blocks, count: count, request, excluded, &heap)
+    // The two-tower's scan has no head: its own specialization keeps the head's bookkeeping
+    // (row ids, lane counts) out of the loop.
+    switch (codes, floats, head == nil) {
+    case (let codes?, _, true): scan(ByteColumns.self, WithoutHead.self, UnsafeRawPointer(codes), blocks, count, request, excluded, &heap)
+    case (let codes?, _, false): scan(ByteColumns.self, WithHead.self, UnsafeRawPointer(codes), blocks, count, request, excluded, &heap)
+    case (nil, let floats?, true): scan(FloatColumns.self, WithoutHead.self, UnsafeRawPointer(floats), blocks, count, request, excluded, &heap)
+    case (nil, let floats?, false): scan(FloatColumns.self, WithHead.self, UnsafeRawPointer(floats), blocks, count, request, excluded, &heap)
+    case (nil, nil, _): break
     }
   }
 
   /// The scan for one column encoding: four blocks at a time, so each broadcast request value
   /// serves 32 items and four independent accumulators keep the adds from waiting on each other.
   @_optimize(speed)
-  private func scan<C: PackedColumns>(
-    _: C.Type, _ values: UnsafeRawPointer, blocks: Int, count: Int, _ request: Request,
+  private func scan<C: PackedColumns, H: HeadMode>(
+    _: C.Type, _: H.Type, _ values: UnsafeRawPointer, _ blocks: Int, _ count: Int, _ request: Request,
     _ excluded: UnsafePointer<UInt8>, _ heap: inout TopKHeap
   ) {
     let blockBytes = width &* PackedCatalog.lanes &* C.bytesPerValue
@@ -196,17 +200,29 @@ final class PackedCatalog {
         a2 = VectorMath.multiplyAdd(a2, r, C.load(base + 2 &* blockBytes, j))
         a3 = VectorMath.multiplyAdd(a3, r, C.load(base + 3 &* blockBytes, j))
       }
-      offer(finish(a0, block, count, request), block, count, excluded, &heap)
-      offer(finish(a1, block &+ 1, count, request), block &+ 1, count, excluded, &heap)
-      offer(finish(a2, block &+ 2, count, request), block &+ 2, count, excluded, &heap)
-      offer(finish(a3, block &+ 3, count, request), block &+ 3, count, excluded, &heap)
+      let s0 = finish(a0, H.self, block, count, request), s1 = finish(a1, H.self, block &+ 1, count, request)
+      let s2 = finish(a2, H.self, block &+ 2, count, request), s3 = finish(a3, H.self, block &+ 3, count, request)
+      // Once the heap is full most groups of 32 cannot beat it: one test for all four blocks.
+      if heap.isFull {
+        let worst = SIMD8(repeating: heap.worstScore)
+        let signs = VectorMath.excessSigns(s0, worst) | VectorMath.excessSigns(s1, worst)
+          | VectorMath.excessSigns(s2, worst) | VectorMath.excessSigns(s3, worst)
+        if !VectorMath.anySign(signs) {
+          block &+= 4
+          continue
+        }
+      }
+      offer(s0, block, count, excluded, &heap)
+      offer(s1, block &+ 1, count, excluded, &heap)
+      offer(s2, block &+ 2, count, excluded, &heap)
+      offer(s3, block &+ 3, count, excluded, &heap)
       block &+= 4
     }
     while block < blocks {
       let base = values + block &* blockBytes
       var acc = SIMD8<Float>()
       for j in 0..<width { acc = VectorMath.multiplyAdd(acc, SIMD8(repeating: request.values[j]), C.load(base, j)) }
-      offer(finish(acc, block, count, request), block, count, excluded, &heap)
+      offer(finish(acc, H.self, block, count, request), block, count, excluded, &heap)
       block &+= 1
     }
   }
@@ -214,14 +230,14 @@ final class PackedCatalog {
   /// The block's scores from its dot products (see `scores(rows:count:_:)` for the order of
   /// operations), with the head's output for its rows below `count`.
   @inline(__always)
-  private func finish(_ dots: SIMD8<Float>, _ block: Int, _ count: Int, _ request: Request) -> SIMD8<Float> {
+  private func finish<H: HeadMode>(_ dots: SIMD8<Float>, _: H.Type, _ block: Int, _ count: Int, _ request: Request) -> SIMD8<Float> {
     let first = block &* PackedCatalog.lanes
     var acc = dots
     if let rowScale, let rowBias {
       acc = VectorMath.multiplyAdd(acc * load8(rowScale, first), load8(rowBias, first), SIMD8(repeating: request.sum))
     }
     let linear = (acc + load8(itemBias, first)) + SIMD8(repeating: request.constant)
-    guard head != nil else { return linear }
+    guard H.runsHead else { return linear }
     let rows = request.scratch.assumingMemoryBound(to: Int32.self)
     let n = min(PackedCatalog.lanes, count &- first)
     for lane in 0..<n { rows[lane] = Int32(truncatingIfNeeded: first &+ lane) }
@@ -256,6 +272,11 @@ final class PackedCatalog {
     UnsafeRawPointer(values + first).load(as: SIMD8<Float>.self)
   }
 }
+
+/// Whether a scan runs the score's head (a specialization per case, see `scan`).
+protocol HeadMode { static var runsHead: Bool { get } }
+enum WithHead: HeadMode { static var runsHead: Bool { true } }
+enum WithoutHead: HeadMode { static var runsHead: Bool { false } }
 
 /// How one column of a packed block (8 lanes) is stored.
 protocol PackedColumns {

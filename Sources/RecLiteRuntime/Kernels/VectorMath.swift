@@ -40,9 +40,20 @@ enum VectorMath {
   /// exactly when the negated bits of v − t have their sign set.
   @inline(__always)
   static func mayExceed(_ values: SIMD8<Float>, _ threshold: Float) -> Bool {
-    let difference = values - SIMD8(repeating: threshold)
-    let negated = SIMD8<Int32>.zero &- unsafeBitCast(difference, to: SIMD8<Int32>.self)
-    let words = unsafeBitCast(negated, to: SIMD4<UInt64>.self)
+    anySign(excessSigns(values, SIMD8(repeating: threshold)))
+  }
+
+  /// Lanes whose sign bit is set where `values` may exceed `threshold` (as in `mayExceed`): OR
+  /// several blocks' signs and test them once with `anySign`.
+  @inline(__always)
+  static func excessSigns(_ values: SIMD8<Float>, _ threshold: SIMD8<Float>) -> SIMD8<Int32> {
+    SIMD8<Int32>.zero &- unsafeBitCast(values - threshold, to: SIMD8<Int32>.self)
+  }
+
+  /// Whether any lane of `signs` has its sign bit set.
+  @inline(__always)
+  static func anySign(_ signs: SIMD8<Int32>) -> Bool {
+    let words = unsafeBitCast(signs, to: SIMD4<UInt64>.self)
     let folded = words.lowHalf | words.highHalf
     return (folded[0] | folded[1]) & 0x8000_0000_8000_0000 != 0
   }
