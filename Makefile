@@ -197,7 +197,10 @@ release-tool:
 	$(SWIFT) build -c release --product reclite $(RELEASE_FLAGS)
 	@mkdir -p $(BIN) && ln -sf "$$($(SWIFT) build -c release --show-bin-path)/reclite" $(BIN)/reclite-release
 
-demo: deps data release-tool lib $(BIN)/recommend
+# The data, the release tool and the library do not depend on each other: they build side by
+# side (SwiftPM's chain of whole-module compiles leaves a core idle for much of its time).
+demo: deps
+	$(MAKE) -j2 data release-tool lib $(BIN)/recommend
 	$(BIN)/reclite-release pipeline --data $(DATA) --out $(DEMO_OUT) --seeds $(DEMO_SEEDS)
 	$(BIN)/recommend $(DEMO_MODEL) 1 10
 

@@ -34,9 +34,11 @@ compress-report: tool
 
 TEST_TARGETS += compress-report
 
-# The real trade-off sweep: ml-latest-small (make data), the demo's teacher (make demo), the
-# release build. Writes $(SWEEP_OUT)/report/index.html and report.json.
-SWEEP_OUT ?= out/sweep
-SWEEP_TEACHER ?= $(firstword $(wildcard $(DEMO_OUT)/teacher-seed1.rlm $(DEMO_OUT)/teacher.rlm))
+# The real trade-off sweep: ml-latest-small (make data), the release build, seed $(SWEEP_SEED).
+# The teacher is the demo's of the same seed when `make demo` wrote one, otherwise the sweep
+# trains it (as the pipeline does). Writes $(SWEEP_OUT)/report/index.html and report.json.
+SWEEP_SEED ?= 1
+SWEEP_OUT ?= out/sweep$(if $(filter-out 1,$(SWEEP_SEED)),-seed$(SWEEP_SEED))
+SWEEP_TEACHER ?= $(wildcard $(DEMO_OUT)/teacher-seed$(SWEEP_SEED).rlm)
 sweep: release-tool data
-	$(BIN)/reclite-release sweep --data $(DATA) $(if $(SWEEP_TEACHER),--teacher $(SWEEP_TEACHER)) --out $(SWEEP_OUT) $(SWEEP_ARGS)
+	$(BIN)/reclite-release sweep --data $(DATA) --seed $(SWEEP_SEED) $(if $(SWEEP_TEACHER),--teacher $(SWEEP_TEACHER)) --out $(SWEEP_OUT) $(SWEEP_ARGS)

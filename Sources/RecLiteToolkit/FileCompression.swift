@@ -18,14 +18,35 @@ public enum FileCompression {
     public var changes: [String]
   }
 
-  /// `file` compressed to `tables` encoding with `titles`; `mixedShare` as in ExportOptions.
+  /// Which dense weights to store as CSR (`reclite compress --csr`): the exporter's choice was
+  /// timed on the machine that exported, and a device may differ.
+  public enum SparseLayers: Equatable, Sendable {
+    /// Every dense weight stored dense (`--csr none`).
+    case dense
+    /// Every dense weight with at least `SparseLayerChoice.minimumSparsity` zeros as CSR (`--csr all`).
+    case allPruned
+    /// These weights (by tensor name) as CSR, every other dense.
+    case named([String])
+
+    /// "none", "all" or a comma-separated list of weight names.
+    public init(_ text: String) {
+      switch text {
+      case "none": self = .dense
+      case "all": self = .allPruned
+      default: self = .named(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+      }
+    }
+  }
+
+  /// `file` compressed to `tables` encoding (nil: tables as they are) with `titles`, and its dense
+  /// weights stored as `csr` says (nil: as they are); `mixedShare` as in ExportOptions.
   public static func compress(
-    _ file: [UInt8], tables: ExportOptions.Tables, titles: ExportOptions.Titles, mixedShare: Double
+    _ file: [UInt8], tables: ExportOptions.Tables?, titles: ExportOptions.Titles, mixedShare: Double, csr: SparseLayers? = nil
   ) throws -> Result {
     guard tables != .float32 else { throw ModelWriterError("--quantize takes int8, int4 or mixed") }
     guard mixedShare > 0 && mixedShare < 1 else { throw ModelWriterError("--mixed-share must be in (0, 1), not \(mixedShare)") }
     let (builder, maxBatch) = try ModelBuilder.reading(file)
-    var options = ExportOptions(tables: tables, weights: .int8)
+    var options = ExportOptions(tables: tables ?? .float32, weights: .int8)
     options.mixedShare = mixedShare
     var changes: [String] = []
     try file.withUnsafeBufferPointer { raw in
@@ -34,29 +55,61 @@ public enum FileCompression {
       do throws(RecLiteError) { graph = try ModelLoader.load(bytes: base, length: raw.count) } catch {
         throw ModelWriterError("not a valid RecLite model: \(error.message)")
       }
-      for (t, itemIndexed) in embeddingTables(of: graph) {
-        if let change = try requantizeTable(t, itemIndexed: itemIndexed, graph: graph, options: options, into: builder) {
-          changes.append(change)
+      if tables != nil {
+        for (t, itemIndexed) in embeddingTables(of: graph) {
+          if let change = try requantizeTable(t, itemIndexed: itemIndexed, graph: graph, options: options, into: builder) {
+            changes.append(change)
+          }
         }
       }
-      for t in denseWeights(of: graph) where graph.tensors[t].type != .int8 {
+      let weights = denseWeights(of: graph)
+      if case .named(let names) = csr, let unknown = names.first(where: { name in !weights.contains { graph.tensors[$0].name.description == name } }) {
+        throw ModelWriterError(
+          "--csr: the model has no dense weight named \"\(unknown)\" (it has \(weights.map { graph.tensors[$0].name.description }.joined(separator: ", ")))")
+      }
+      for t in weights {
         let tensor = graph.tensors[t]
+        let int8 = tables != nil || tensor.type == .int8
         guard let values = TensorValues.floats(t, in: graph) else { continue }
-        try builder.storeWeight(t, values, outputs: tensor.dims.0, inputs: tensor.dims.1, int8: true, csr: tensor.isSparse)
-        changes.append("\(tensor.name): \(tensor.type.name)\(tensor.isSparse ? " CSR" : "") → per-channel int8")
+        let sparse = wantsCSR(tensor.name.description, values: values, csr) ?? tensor.isSparse
+        guard int8 != (tensor.type == .int8) || sparse != tensor.isSparse else { continue }
+        try builder.storeWeight(t, values, outputs: tensor.dims.0, inputs: tensor.dims.1, int8: int8, csr: sparse)
+        changes.append(
+          "\(tensor.name): \(tensor.type.name)\(tensor.isSparse ? " CSR" : "") → \(int8 ? "per-channel int8" : tensor.type.name)\(sparse ? " CSR" : "")")
       }
     }
     if titles == .none && builder.hasTitles {
       builder.dropTitles()
       changes.append("catalog: titles dropped")
     }
+    let asked = [tables.map { "--quantize \(label($0))" }, csr.map { "--csr \(describe($0))" }, titles == .none ? "--titles none" : nil]
+      .compactMap { $0 }.joined(separator: " ")
     guard !changes.isEmpty else {
-      throw ModelWriterError("--quantize \(label(tables)): the model is already \(label(tables)); nothing to compress")
+      let state = tables.map { "the model is already \(label($0))" } ?? "the model's weights are already stored so"
+      throw ModelWriterError("\(asked): \(state); nothing to compress")
     }
     builder.narrowIndexVectors()
-    builder.metadata("export.encoding", options.label + (titles == .none ? "-notitles" : ""))
-    builder.metadata("compression.quantize", "reclite compress --quantize \(label(tables)): " + changes.joined(separator: "; "))
+    if tables != nil { builder.metadata("export.encoding", options.label + (titles == .none ? "-notitles" : "")) }
+    builder.metadata("compression.quantize", "reclite compress \(asked): " + changes.joined(separator: "; "))
     return Result(builder: builder, maxBatch: maxBatch, changes: changes)
+  }
+
+  /// Whether weight `name` goes to CSR under `csr`, nil when `csr` leaves it as it is.
+  static func wantsCSR(_ name: String, values: [Float], _ csr: SparseLayers?) -> Bool? {
+    switch csr {
+    case nil: return nil
+    case .dense: return false
+    case .allPruned: return Double(values.filter { $0 == 0 }.count) >= SparseLayerChoice.minimumSparsity * Double(values.count)
+    case .named(let names): return names.contains(name)
+    }
+  }
+
+  static func describe(_ csr: SparseLayers) -> String {
+    switch csr {
+    case .dense: return "none"
+    case .allPruned: return "all"
+    case .named(let names): return names.joined(separator: ",")
+    }
   }
 
   /// Every embedding table (input 0 of a lookup or bag op), and whether every op that reads

@@ -52,11 +52,19 @@ public enum ModelExport {
 
   /// The builder for `model` in `options`, with the pruned dense layers that run faster as CSR
   /// stored as CSR (`SparseLayerChoice`, measured on `requests`) and the choice in the metadata.
+  /// `measured`: the choice already measured for the same model with the same table and weight
+  /// encodings (the titles change no layer), reused instead of timing the layers again.
   public static func builderChoosingCSR(
-    _ model: TrainedModel, context: ExportContext, options: ExportOptions, requests: (users: [Int64], exclude: [[Int64]])
+    _ model: TrainedModel, context: ExportContext, options: ExportOptions, requests: (users: [Int64], exclude: [[Int64]]),
+    measured: [SparseLayerChoice.Measurement]? = nil
   ) throws -> (builder: ModelBuilder, options: ExportOptions, measurements: [SparseLayerChoice.Measurement]) {
-    let (chosen, measurements) = try SparseLayerChoice.choose(options: options, users: requests.users, exclude: requests.exclude) {
-      try builder(model, context: context, options: $0)
+    var (chosen, measurements) = (options, measured ?? [])
+    if measured != nil {
+      chosen.csrLayers = measurements.filter(\.csr).map(\.layer)
+    } else {
+      (chosen, measurements) = try SparseLayerChoice.choose(options: options, users: requests.users, exclude: requests.exclude) {
+        try builder(model, context: context, options: $0)
+      }
     }
     let result = try builder(model, context: context, options: chosen)
     if !measurements.isEmpty { result.metadata("compression.csr", SparseLayerChoice.metadata(measurements)) }

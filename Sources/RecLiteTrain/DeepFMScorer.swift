@@ -13,8 +13,8 @@ public struct DeepFMScorer: Scorer {
   private let items: DeepFMItemPrecompute
   /// Layer-1 request block transposed, `[requestWidth][h1]`.
   private let requestBlockT: [Float]
-  /// Remaining layers, weights transposed to `[in][out]`, with biases.
-  private let restT: [(weight: [Float], bias: [Float], inputs: Int, outputs: Int)]
+  /// Remaining layers: Wᵀ packed for the product (`PackedMatrix`), with biases.
+  private let restT: [(weight: PackedMatrix, bias: [Float], inputs: Int, outputs: Int)]
   private let firstOutputs: Int
   private let fused: FusedFactors?
 
@@ -33,13 +33,8 @@ public struct DeepFMScorer: Scorer {
     }
     requestBlockT = requestT
     restT = model.mlp.dropFirst().map { layer in
-      var t = [Float](repeating: 0, count: layer.weight.count)
-      layer.weight.withUnsafeBufferPointer { w in
-        t.withUnsafeMutableBufferPointer { tp in
-          Kernels.transpose(w.baseAddress!, rows: layer.outputs, cols: layer.inputs, tp.baseAddress!)
-        }
-      }
-      return (t, layer.bias, layer.inputs, layer.outputs)
+      (PackedMatrix(k: layer.inputs, n: layer.outputs, layer.weight, ldb: layer.inputs, transposed: true),
+       layer.bias, layer.inputs, layer.outputs)
     }
   }
 
@@ -88,11 +83,7 @@ public struct DeepFMScorer: Scorer {
                 layer.bias.withUnsafeBufferPointer { bias in
                   for r in 0..<count { (next + r * n).update(from: bias.baseAddress!, count: n) }
                 }
-                layer.weight.withUnsafeBufferPointer { w in
-                  Kernels.matmulSerial(
-                    m: count, n: n, k: layer.inputs, current, lda: layer.inputs, w.baseAddress!, ldb: n,
-                    next, ldc: n, accumulate: true)
-                }
+                Kernels.matmulPackedSerial(m: count, current, lda: layer.inputs, layer.weight, next, ldc: n, accumulate: true)
                 if l + 1 < restT.count {
                   for i in 0..<(count * n) { next[i] = max(next[i], 0) }
                 }

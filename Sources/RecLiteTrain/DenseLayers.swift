@@ -36,16 +36,16 @@ public struct Dense: Sendable, Equatable {
   /// y[batch×out] = x[batch×in]·Wᵀ + b.
   public func forward(_ x: [Float], batch: Int, into y: inout [Float]) {
     precondition(x.count >= batch * inputs && y.count >= batch * outputs)
+    // Wᵀ packed straight from W's [out][in] rows: no transposed copy.
+    let weightT = PackedMatrix(k: inputs, n: outputs, weight, ldb: inputs, transposed: true)
     x.withUnsafeBufferPointer { xp in
       y.withUnsafeMutableBufferPointer { yp in
         bias.withUnsafeBufferPointer { bp in
           for r in 0..<batch {
-            for o in 0..<outputs { yp[r * outputs + o] = bp[o] }
+            (yp.baseAddress! + r * outputs).update(from: bp.baseAddress!, count: outputs)
           }
         }
-        Kernels.multiplyTransposed(
-          xp.baseAddress!, rows: batch, inputs: inputs, weight: weight, outputs: outputs,
-          into: yp.baseAddress!, accumulate: true)
+        Kernels.matmul(m: batch, xp.baseAddress!, lda: inputs, weightT, yp.baseAddress!, ldc: outputs, accumulate: true)
       }
     }
   }
@@ -69,11 +69,23 @@ public struct Dense: Sendable, Equatable {
             ldb: inputs, g.baseAddress!, ldc: inputs, accumulate: true)
         }
       }
+    }
+    // db += Σ_r dy[r]: each output's sum starts at 0 and adds rows in order (in SIMD lanes
+    // across outputs, which reorders nothing), then joins the accumulated gradient.
+    dy.withUnsafeBufferPointer { d in
       grad.bias.withUnsafeMutableBufferPointer { g in
-        for o in 0..<outputs {
+        var o = 0
+        while o + 8 <= outputs {
+          var s = SIMD8<Float>()
+          for r in 0..<batch { s += Kernels.load8(d.baseAddress! + r * outputs + o) }
+          Kernels.store8(Kernels.load8(g.baseAddress! + o) + s, g.baseAddress! + o)
+          o += 8
+        }
+        while o < outputs {
           var s: Float = 0
-          for r in 0..<batch { s += t[o * batch + r] }
+          for r in 0..<batch { s += d[r * outputs + o] }
           g[o] += s
+          o += 1
         }
       }
     }

@@ -12,8 +12,7 @@ public enum EmbeddingLayer {
     table.withUnsafeBufferPointer { t in
       out.withUnsafeMutableBufferPointer { o in
         for b in 0..<count {
-          let src = Int(rows[b]) * dim, dst = b * stride + offset
-          for j in 0..<dim { o[dst + j] = t[src + j] }
+          (o.baseAddress! + b * stride + offset).update(from: t.baseAddress! + Int(rows[b]) * dim, count: dim)
         }
       }
     }
@@ -29,8 +28,7 @@ public enum EmbeddingLayer {
         for b in 0..<count {
           let row = Int(rows[b])
           touched.insert(row)
-          let dst = row * dim, src = b * stride + offset
-          for j in 0..<dim { g[dst + j] += d[src + j] }
+          addRow(d.baseAddress! + b * stride + offset, into: g.baseAddress! + row * dim, dim, scale: nil)
         }
       }
     }
@@ -50,15 +48,12 @@ public enum EmbeddingBagLayer {
         for b in 0..<count {
           let bag = Int(bags[b])
           let start = Int(bagOffsets[bag]), end = Int(bagOffsets[bag + 1])
-          let dst = b * stride + offset
-          for j in 0..<dim { o[dst + j] = 0 }
+          let dst = o.baseAddress! + b * stride + offset
+          dst.update(repeating: 0, count: dim)
           guard end > start else { continue }
-          for k in start..<end {
-            let src = Int(bagRows[k]) * dim
-            for j in 0..<dim { o[dst + j] += t[src + j] }
-          }
+          for k in start..<end { addRow(t.baseAddress! + Int(bagRows[k]) * dim, into: dst, dim, scale: nil) }
           let scale = 1 / Float(end - start)
-          for j in 0..<dim { o[dst + j] *= scale }
+          for j in 0..<dim { dst[j] *= scale }
         }
       }
     }
@@ -76,15 +71,41 @@ public enum EmbeddingBagLayer {
           let start = Int(bagOffsets[bag]), end = Int(bagOffsets[bag + 1])
           guard end > start else { continue }
           let scale = 1 / Float(end - start)
-          let src = b * stride + offset
+          let src = d.baseAddress! + b * stride + offset
           for k in start..<end {
             let row = Int(bagRows[k])
             touched.insert(row)
-            let dst = row * dim
-            for j in 0..<dim { g[dst + j] += scale * d[src + j] }
+            addRow(src, into: g.baseAddress! + row * dim, dim, scale: scale)
           }
         }
       }
+    }
+  }
+}
+
+/// dst[j] += src[j] (or += scale·src[j]) for j < n, eight at a time: lanes are distinct
+/// elements, each getting the scalar loop's multiply and add (never fused).
+@inline(__always)
+func addRow(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, _ n: Int, scale: Float?) {
+  var j = 0
+  if let scale {
+    let s8 = SIMD8(repeating: scale)
+    while j + 8 <= n {
+      Kernels.store8(Kernels.load8(dst + j) + s8 * Kernels.load8(src + j), dst + j)
+      j += 8
+    }
+    while j < n {
+      dst[j] += scale * src[j]
+      j += 1
+    }
+  } else {
+    while j + 8 <= n {
+      Kernels.store8(Kernels.load8(dst + j) + Kernels.load8(src + j), dst + j)
+      j += 8
+    }
+    while j < n {
+      dst[j] += src[j]
+      j += 1
     }
   }
 }

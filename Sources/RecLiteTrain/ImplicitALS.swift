@@ -156,13 +156,22 @@ struct RowProblem {
     var a = gram
     var b = [Double](repeating: 0, count: f)
     for j in 0..<f { a[j * f + j] += lambda }
-    for other in interactions {
-      let base = Int(other) * f
-      for p in 0..<f {
-        let yp = Double(y[base + p])
-        b[p] += alpha * yp
-        let scaled = (alpha - 1) * yp
-        for q in 0...p { a[p * f + q] += scaled * Double(y[base + q]) }
+    // Unchecked pointers let the q loop vectorize: every element still gets the same
+    // multiply and add per interaction, in interaction order.
+    a.withUnsafeMutableBufferPointer { ap in
+      b.withUnsafeMutableBufferPointer { bp in
+        y.withUnsafeBufferPointer { yp in
+          for other in interactions {
+            let row = yp.baseAddress! + Int(other) * f
+            for p in 0..<f {
+              let value = Double(row[p])
+              bp[p] += alpha * value
+              let scaled = (alpha - 1) * value
+              let target = ap.baseAddress! + p * f
+              for q in 0...p { target[q] += scaled * Double(row[q]) }
+            }
+          }
+        }
       }
     }
     return CholeskySolver.solve(lowerOf: &a, size: f, rightHandSide: b)
@@ -175,15 +184,34 @@ enum CholeskySolver {
   /// and back substitution. A pivot ≤ 0 (A not positive definite, e.g. λ = 0 on a rank-deficient
   /// system) is clamped to a tiny positive value rather than producing NaNs.
   static func solve(lowerOf a: inout [Double], size n: Int, rightHandSide b: [Double]) -> [Double] {
-    for j in 0..<n {
-      var diagonal = a[j * n + j]
-      for k in 0..<j { diagonal -= a[j * n + k] * a[j * n + k] }
-      let pivot = diagonal > 1e-12 ? diagonal.squareRoot() : 1e-6
-      a[j * n + j] = pivot
-      for i in (j + 1)..<max(j + 1, n) {
-        var sum = a[i * n + j]
-        for k in 0..<j { sum -= a[i * n + k] * a[j * n + k] }
-        a[i * n + j] = sum / pivot
+    a.withUnsafeMutableBufferPointer { buffer in
+      let a = buffer.baseAddress!
+      for j in 0..<n {
+        let rowJ = a + j * n
+        var diagonal = rowJ[j]
+        for k in 0..<j { diagonal -= rowJ[k] * rowJ[k] }
+        let pivot = diagonal > 1e-12 ? diagonal.squareRoot() : 1e-6
+        rowJ[j] = pivot
+        // Column j below the diagonal, four rows at a time: each sum is still its own chain over
+        // k in order, but four chains overlap instead of waiting on one add after another.
+        var i = j + 1
+        while i + 4 <= n {
+          let r0 = a + i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n
+          var s0 = r0[j], s1 = r1[j], s2 = r2[j], s3 = r3[j]
+          for k in 0..<j {
+            let l = rowJ[k]
+            s0 -= r0[k] * l; s1 -= r1[k] * l; s2 -= r2[k] * l; s3 -= r3[k] * l
+          }
+          r0[j] = s0 / pivot; r1[j] = s1 / pivot; r2[j] = s2 / pivot; r3[j] = s3 / pivot
+          i += 4
+        }
+        while i < n {
+          let r = a + i * n
+          var sum = r[j]
+          for k in 0..<j { sum -= r[k] * rowJ[k] }
+          r[j] = sum / pivot
+          i += 1
+        }
       }
     }
     var z = b

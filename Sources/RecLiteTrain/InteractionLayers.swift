@@ -3,23 +3,46 @@
 ///   fm = ½ Σ_j ((Σ_f v_fj)² − Σ_f v_fj²) = Σ_{f<g} ⟨v_f, v_g⟩,
 /// computed in O(F·d) per row. Its gradient is ∂fm/∂v_f = (Σ_g v_g) − v_f.
 public enum FMInteraction {
+  /// Per row: Σ_f v_fj and Σ_f v_fj² for each j (summed over f in order, eight j at a time in
+  /// SIMD lanes), then total = Σ_j (sum² − squares) in j order — the scalar loop's operations.
   public static func forward(
     _ x: [Float], stride: Int, offset: Int, fields: Int, dim: Int, count: Int,
     into out: inout [Float]
   ) {
     x.withUnsafeBufferPointer { xp in
+      let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, dim))
+      let squares = UnsafeMutablePointer<Float>.allocate(capacity: max(1, dim))
+      defer {
+        sums.deallocate()
+        squares.deallocate()
+      }
       for b in 0..<count {
-        let base = b * stride + offset
-        var total: Float = 0
-        for j in 0..<dim {
-          var sum: Float = 0, squares: Float = 0
+        let base = xp.baseAddress! + b * stride + offset
+        var j = 0
+        while j + 8 <= dim {
+          var sum = SIMD8<Float>(), square = SIMD8<Float>()
           for f in 0..<fields {
-            let v = xp[base + f * dim + j]
+            let v = Kernels.load8(base + f * dim + j)
             sum += v
-            squares += v * v
+            square += v * v
           }
-          total += sum * sum - squares
+          Kernels.store8(sum, sums + j)
+          Kernels.store8(square, squares + j)
+          j += 8
         }
+        while j < dim {
+          var sum: Float = 0, square: Float = 0
+          for f in 0..<fields {
+            let v = base[f * dim + j]
+            sum += v
+            square += v * v
+          }
+          sums[j] = sum
+          squares[j] = square
+          j += 1
+        }
+        var total: Float = 0
+        for j in 0..<dim { total += sums[j] * sums[j] - squares[j] }
         out[b] = 0.5 * total
       }
     }
@@ -34,14 +57,28 @@ public enum FMInteraction {
       dx.withUnsafeMutableBufferPointer { d in
         for b in 0..<count {
           let base = b * stride + offset
+          let xb = xp.baseAddress! + base, db = d.baseAddress! + base
           let g = dOut[b]
-          for j in 0..<dim {
-            var sum: Float = 0
-            for f in 0..<fields { sum += xp[base + f * dim + j] }
+          var j = 0
+          while j + 8 <= dim {
+            // Lanes are distinct j: each element sees the scalar loop's operations in order.
+            var sum = SIMD8<Float>()
+            for f in 0..<fields { sum += Kernels.load8(xb + f * dim + j) }
+            let g8 = SIMD8(repeating: g)
             for f in 0..<fields {
-              let index = base + f * dim + j
-              d[index] += g * (sum - xp[index])
+              let at = f * dim + j
+              Kernels.store8(Kernels.load8(db + at) + g8 * (sum - Kernels.load8(xb + at)), db + at)
             }
+            j += 8
+          }
+          while j < dim {
+            var sum: Float = 0
+            for f in 0..<fields { sum += xb[f * dim + j] }
+            for f in 0..<fields {
+              let at = f * dim + j
+              db[at] += g * (sum - xb[at])
+            }
+            j += 1
           }
         }
       }

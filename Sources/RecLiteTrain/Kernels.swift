@@ -1,8 +1,9 @@
 /// Dense linear-algebra kernels on row-major `Float` buffers. Every matrix product in training
-/// and evaluation goes through `matmul`, written as a register-tiled outer-product loop (4 rows x
-/// 16 columns of C in SIMD registers), which vectorizes without reassociating any sum: each C
-/// element is accumulated over k in order (with the same `multiplyAdd` on every path), so results
-/// do not depend on tiling or threads.
+/// and evaluation goes through `matmul`, written as register-tiled outer-product loops (up to 6
+/// rows x 16 columns of C in SIMD registers, over B packed into panels: PackedMatmul.swift),
+/// which vectorize without reassociating any sum: each C element is accumulated over k in order
+/// (with the same `multiplyAdd` on every path), so results do not depend on tiling, packing or
+/// threads.
 enum Kernels {
   @inline(__always)
   static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
@@ -35,8 +36,9 @@ enum Kernels {
     #endif
   }
 
-  /// C[m×n] = (accumulate ? C : 0) + A[m×k] · B[k×n], with leading dimensions lda, ldb, ldc.
-  /// Splits rows of C across threads when the product is large.
+  /// C[m×n] = (accumulate ? C : 0) + A[m×k] · B[k×n], with leading dimensions lda, ldb, ldc:
+  /// B is packed into panels (`PackedMatrix`), then rows of C are split across threads when the
+  /// product is large; the result is the same bits either way.
   static func matmul(
     m: Int, n: Int, k: Int,
     _ a: UnsafePointer<Float>, lda: Int,
@@ -44,138 +46,7 @@ enum Kernels {
     _ c: UnsafeMutablePointer<Float>, ldc: Int,
     accumulate: Bool, parallel: Bool = true
   ) {
-    let work = m * n * k
-    if parallel && work >= 1 << 20 && m >= 8 {
-      let aBits = UInt(bitPattern: a), bBits = UInt(bitPattern: b), cBits = UInt(bitPattern: c)
-      // Chunks are multiples of 4 rows so threads get whole row blocks (results do not depend on
-      // the split either way: every element is summed in the same order on every path).
-      let blocks = (m + 3) / 4
-      parallelChunks(blocks, minimumChunk: 2) { range in
-        let row0 = range.lowerBound * 4
-        let row1 = min(m, range.upperBound * 4)
-        guard let ap = UnsafePointer<Float>(bitPattern: aBits),
-          let bp = UnsafePointer<Float>(bitPattern: bBits),
-          let cp = UnsafeMutablePointer<Float>(bitPattern: cBits)
-        else { return }
-        matmulSerial(
-          m: row1 - row0, n: n, k: k, ap + row0 * lda, lda: lda, bp, ldb: ldb, cp + row0 * ldc,
-          ldc: ldc, accumulate: accumulate)
-      }
-    } else {
-      matmulSerial(
-        m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate)
-    }
-  }
-
-  /// The serial product. Blocks of 4 rows × 16 columns of C live in 8 SIMD8 accumulators (enough
-  /// independent add chains to hide the add latency without spilling), then 4 × 8, then single rows of 16 / 8 and
-  /// scalar tails. Every path computes each C element the same way — start from C (or 0), add
-  /// A[i][p]·B[p][j] for p = 0, 1, … in order, with `multiplyAdd` — so the result does
-  /// not depend on which path or thread computed an element.
-  static func matmulSerial(
-    m: Int, n: Int, k: Int,
-    _ a: UnsafePointer<Float>, lda: Int,
-    _ b: UnsafePointer<Float>, ldb: Int,
-    _ c: UnsafeMutablePointer<Float>, ldc: Int,
-    accumulate: Bool
-  ) {
-    let n16 = n & ~15
-    let n8 = n & ~7
-    var i = 0
-    while i + 4 <= m {
-      let a0 = a + i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda
-      let c0 = c + i * ldc, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc
-      var j = 0
-      while j < n16 {
-        var s00 = SIMD8<Float>(), s01 = SIMD8<Float>(), s10 = SIMD8<Float>(), s11 = SIMD8<Float>()
-        var s20 = SIMD8<Float>(), s21 = SIMD8<Float>(), s30 = SIMD8<Float>(), s31 = SIMD8<Float>()
-        if accumulate {
-          s00 = load8(c0 + j); s01 = load8(c0 + j + 8); s10 = load8(c1 + j); s11 = load8(c1 + j + 8)
-          s20 = load8(c2 + j); s21 = load8(c2 + j + 8); s30 = load8(c3 + j); s31 = load8(c3 + j + 8)
-        }
-        var bp = b + j
-        for p in 0..<k {
-          let b0 = load8(bp), b1 = load8(bp + 8)
-          var x = SIMD8(repeating: a0[p])
-          s00 = multiplyAdd(s00, x, b0); s01 = multiplyAdd(s01, x, b1)
-          x = SIMD8(repeating: a1[p])
-          s10 = multiplyAdd(s10, x, b0); s11 = multiplyAdd(s11, x, b1)
-          x = SIMD8(repeating: a2[p])
-          s20 = multiplyAdd(s20, x, b0); s21 = multiplyAdd(s21, x, b1)
-          x = SIMD8(repeating: a3[p])
-          s30 = multiplyAdd(s30, x, b0); s31 = multiplyAdd(s31, x, b1)
-          bp += ldb
-        }
-        store8(s00, c0 + j); store8(s01, c0 + j + 8); store8(s10, c1 + j); store8(s11, c1 + j + 8)
-        store8(s20, c2 + j); store8(s21, c2 + j + 8); store8(s30, c3 + j); store8(s31, c3 + j + 8)
-        j += 16
-      }
-      if j < n8 {
-        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
-        if accumulate {
-          s0 = load8(c0 + j); s1 = load8(c1 + j); s2 = load8(c2 + j); s3 = load8(c3 + j)
-        }
-        var bp = b + j
-        for p in 0..<k {
-          let bv = load8(bp)
-          s0 = multiplyAdd(s0, SIMD8(repeating: a0[p]), bv)
-          s1 = multiplyAdd(s1, SIMD8(repeating: a1[p]), bv)
-          s2 = multiplyAdd(s2, SIMD8(repeating: a2[p]), bv)
-          s3 = multiplyAdd(s3, SIMD8(repeating: a3[p]), bv)
-          bp += ldb
-        }
-        store8(s0, c0 + j); store8(s1, c1 + j); store8(s2, c2 + j); store8(s3, c3 + j)
-        j += 8
-      }
-      if n8 < n {
-        for r in 0..<4 { tailColumns(row: i + r, from: n8, n: n, k: k, a, lda, b, ldb, c, ldc, accumulate) }
-      }
-      i += 4
-    }
-    while i < m {
-      let ai = a + i * lda, ci = c + i * ldc
-      var j = 0
-      while j < n16 {
-        var s0 = accumulate ? load8(ci + j) : SIMD8<Float>()
-        var s1 = accumulate ? load8(ci + j + 8) : SIMD8<Float>()
-        var bp = b + j
-        for p in 0..<k {
-          let x = SIMD8(repeating: ai[p])
-          s0 = multiplyAdd(s0, x, load8(bp))
-          s1 = multiplyAdd(s1, x, load8(bp + 8))
-          bp += ldb
-        }
-        store8(s0, ci + j); store8(s1, ci + j + 8)
-        j += 16
-      }
-      while j < n8 {
-        var s = accumulate ? load8(ci + j) : SIMD8<Float>()
-        var bp = b + j
-        for p in 0..<k {
-          s = multiplyAdd(s, SIMD8(repeating: ai[p]), load8(bp))
-          bp += ldb
-        }
-        store8(s, ci + j)
-        j += 8
-      }
-      tailColumns(row: i, from: n8, n: n, k: k, a, lda, b, ldb, c, ldc, accumulate)
-      i += 1
-    }
-  }
-
-  @inline(__always)
-  private static func tailColumns(
-    row: Int, from: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
-    _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
-    _ accumulate: Bool
-  ) {
-    guard from < n else { return }
-    let ai = a + row * lda, ci = c + row * ldc
-    for j in from..<n {
-      var s: Float = accumulate ? ci[j] : 0
-      for p in 0..<k { s = multiplyAdd(s, ai[p], b[p * ldb + j]) }
-      ci[j] = s
-    }
+    matmul(m: m, a, lda: lda, PackedMatrix(k: k, n: n, b, ldb: ldb), c, ldc: ldc, accumulate: accumulate, parallel: parallel)
   }
 
   /// out[cols×rows] = transpose of x[rows×cols].
@@ -201,26 +72,5 @@ enum Kernels {
     var s: Float = 0
     for i in 0..<n { s += a[i] * b[i] }
     return s
-  }
-}
-
-/// Convenience: safe-array entry points used by layers (pointer plumbing in one place).
-extension Kernels {
-  /// y[rows×out] = x[rows×in] · Wᵀ (+ y if accumulate), W stored [out][in].
-  static func multiplyTransposed(
-    _ x: UnsafePointer<Float>, rows: Int, inputs: Int, weight: [Float], outputs: Int,
-    into y: UnsafeMutablePointer<Float>, accumulate: Bool
-  ) {
-    var wt = [Float](repeating: 0, count: inputs * outputs)
-    weight.withUnsafeBufferPointer { w in
-      wt.withUnsafeMutableBufferPointer { t in
-        transpose(w.baseAddress!, rows: outputs, cols: inputs, t.baseAddress!)
-      }
-    }
-    wt.withUnsafeBufferPointer { t in
-      matmul(
-        m: rows, n: outputs, k: inputs, x, lda: inputs, t.baseAddress!, ldb: outputs, y,
-        ldc: outputs, accumulate: accumulate)
-    }
   }
 }

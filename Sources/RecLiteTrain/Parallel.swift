@@ -49,6 +49,34 @@ func parallelForEach(_ count: Int, block: Int = 8, _ body: (Int) -> Void) {
   }
 }
 
+/// Runs two independent jobs at once (two threads when there are), returning both results or
+/// the first job's error. For whole trainings that share nothing mutable: each is deterministic
+/// on its own, so running them side by side changes no result, only the wall time.
+func inParallel<A, B>(_ first: () throws -> A, _ second: () throws -> B) throws -> (A, B) {
+  guard Parallelism.maxThreads > 1 else { return (try first(), try second()) }
+  let a = ResultSlot<A>(), b = ResultSlot<B>()
+  withoutActuallyEscaping(first) { first in
+    withoutActuallyEscaping(second) { second in
+      let jobs = UncheckedBox((first, second))
+      // Iteration 0 writes only `a`, iteration 1 only `b`; concurrentPerform returns after both.
+      DispatchQueue.concurrentPerform(iterations: 2) { index in
+        if index == 0 {
+          a.result = Result { try jobs.value.0() }
+        } else {
+          b.result = Result { try jobs.value.1() }
+        }
+      }
+    }
+  }
+  return (try a.result!.get(), try b.result!.get())
+}
+
+/// Where one of `inParallel`'s jobs leaves its result (written by that job's thread only, read
+/// after both have finished).
+private final class ResultSlot<T>: @unchecked Sendable {
+  var result: Result<T, Error>?
+}
+
 /// Carries a non-Sendable closure into `concurrentPerform`. Sound here because every caller's
 /// closure only writes disjoint outputs (documented at each call site) and the call blocks until
 /// all iterations finish.

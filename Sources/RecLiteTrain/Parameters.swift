@@ -92,29 +92,19 @@ public struct AdamOptimizer<Model: TrainableModel> {
               guard w.count > 0 else { return }
               let (wp, gp, mp, vp) = (w.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!)
               let epsHat = eps * c2.squareRoot()
-              @inline(__always) func update(_ i: Int) {
-                let grad = gp[i] + decay * wp[i]
-                let mi = b1 * mp[i] + (1 - b1) * grad
-                let vi = b2 * vp[i] + (1 - b2) * grad * grad
-                mp[i] = mi
-                vp[i] = vi
-                wp[i] -= rate * mi / (vi.squareRoot() + epsHat)
-                gp[i] = 0
-              }
+              let step = AdamStep(rate: rate, beta1: b1, beta2: b2, epsilonHat: epsHat, decay: decay)
               if let width = slot.sparseRowWidth {
                 let rows = touched[s].rows
                 rows.withUnsafeBufferPointer { rp in
                   parallelChunks(rows.count, minimumChunk: max(1, 8192 / width)) { range in
                     for r in range {
                       let start = Int(rp[r]) * width
-                      for i in start..<(start + width) { update(i) }
+                      step.apply(wp, gp, mp, vp, start..<(start + width))
                     }
                   }
                 }
               } else {
-                parallelChunks(w.count, minimumChunk: 16384) { range in
-                  for i in range { update(i) }
-                }
+                parallelChunks(w.count, minimumChunk: 16384) { range in step.apply(wp, gp, mp, vp, range) }
               }
             }
           }
@@ -126,3 +116,45 @@ public struct AdamOptimizer<Model: TrainableModel> {
 }
 
 import Foundation
+
+/// One Adam update of elements `range` (weights w, gradients g zeroed after use, moments m and
+/// v). The SIMD lanes perform exactly the scalar operations in the same order (no fused
+/// multiply-adds), so results do not depend on the vector width or the thread split.
+struct AdamStep {
+  let rate: Float, beta1: Float, beta2: Float, epsilonHat: Float, decay: Float
+
+  @inline(__always)
+  func apply(
+    _ w: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+    _ v: UnsafeMutablePointer<Float>, _ range: Range<Int>
+  ) {
+    var i = range.lowerBound
+    let end = range.upperBound
+    if end - i >= 8 {
+      let decay8 = SIMD8(repeating: decay), b1 = SIMD8(repeating: beta1), b2 = SIMD8(repeating: beta2)
+      let c1 = SIMD8(repeating: 1 - beta1), c2 = SIMD8(repeating: 1 - beta2)
+      let rate8 = SIMD8(repeating: rate), eps8 = SIMD8(repeating: epsilonHat)
+      while i + 8 <= end {
+        let wi = Kernels.load8(w + i)
+        let grad = Kernels.load8(g + i) + decay8 * wi
+        let mi = b1 * Kernels.load8(m + i) + c1 * grad
+        let vi = b2 * Kernels.load8(v + i) + c2 * grad * grad
+        Kernels.store8(mi, m + i)
+        Kernels.store8(vi, v + i)
+        Kernels.store8(wi - rate8 * mi / (vi.squareRoot() + eps8), w + i)
+        Kernels.store8(SIMD8<Float>(), g + i)
+        i += 8
+      }
+    }
+    while i < end {
+      let grad = g[i] + decay * w[i]
+      let mi = beta1 * m[i] + (1 - beta1) * grad
+      let vi = beta2 * v[i] + (1 - beta2) * grad * grad
+      m[i] = mi
+      v[i] = vi
+      w[i] -= rate * mi / (vi.squareRoot() + epsilonHat)
+      g[i] = 0
+      i += 1
+    }
+  }
+}

@@ -291,7 +291,7 @@ public func runPipeline(
       if let share = config.alsFusion, share > 0, let als {
         record(ModelName.teacherDeepFM, matrix, parameters: model.parameterCount, history: history, trainSeconds: history.seconds)
         model = try model.fusing(als, share: share, logits: matrix)
-        matrix = DenseTeacherScores(scorer: model.makeScorer(), userCount: split.userCount)
+        if let fused = model.fusedFactors { matrix = matrix.adding(fused) }
       }
       teacherModel = model
       let deployed = try deployment?.deploy(
@@ -301,15 +301,20 @@ public func runPipeline(
     }
 
     /// Trains a student (and with `compression`, prunes it and shares rare items' rows).
-    func trainStudent<M: ItemRowsSharable & NeuronPrunable>(
+    func fitStudent<M: ItemRowsSharable & NeuronPrunable>(
       _ name: String, _ initial: M, _ options: TrainingOptions, distill: DistillationOptions?,
-      compression: CompressionOptions = CompressionOptions(), as trained: (M) -> TrainedModel, newHome: Bool = false
-    ) throws -> M {
+      compression: CompressionOptions = CompressionOptions()
+    ) throws -> CompressedModel<M> {
       var options = options
       options.seed = seed
-      let result = try trainCompressed(
+      return try trainCompressed(
         initial, split: split, options: options, teacher: distill == nil ? nil : teacherScores,
         distillation: distill, compression: compression, progress: config.progress ? ProgressBar(label: name) : nil)
+    }
+    /// Deploys a trained student and records its evaluation.
+    func reportStudent<M: TrainableModel>(
+      _ name: String, _ result: CompressedModel<M>, as trained: (M) -> TrainedModel, newHome: Bool = false
+    ) throws -> M {
       let (model, history) = (result.model, result.history)
       let deployed = try deployment?.deploy(
         trained(model), name: name, seed: seed, dataset: dataset, split: split, sharedItems: result.sharing)
@@ -336,25 +341,47 @@ public func runPipeline(
         features: dataset.features, requests: requests, seed: seed &+ 2)
     }
     let studentInit = newStudent(dataset.requests), towerInit = newTower(dataset.requests)
-    let student = try trainStudent(ModelName.student, studentInit, config.studentTraining, distill: nil, as: TrainedModel.deepFM)
-    let distilled = try trainStudent(
-      ModelName.distilledStudent, studentInit, config.studentTraining, distill: config.distillation,
-      compression: config.compression, as: TrainedModel.deepFM, newHome: true)
-    let tower = try trainStudent(ModelName.twoTower, towerInit, config.twoTowerTraining, distill: nil, as: TrainedModel.twoTower)
     var towerCompression = CompressionOptions(minCount: config.compression.minCount)
     towerCompression.fineTuneEpochs = config.compression.fineTuneEpochs
-    let distilledTower = try trainStudent(
-      ModelName.distilledTwoTower, towerInit, config.twoTowerTraining, distill: config.twoTowerDistillation,
-      compression: towerCompression, as: TrainedModel.twoTower, newHome: true)
+    // Students depend on the teacher only: a DeepFM student and a two-tower one train side by
+    // side (their steps are mostly serial, so each leaves a core free), then are reported in
+    // the usual order. Each training is deterministic on its own: the models are the same.
+    let (studentFit, towerFit) = try inParallel(
+      { try fitStudent(ModelName.student, studentInit, config.studentTraining, distill: nil) },
+      { try fitStudent(ModelName.twoTower, towerInit, config.twoTowerTraining, distill: nil) })
+    let (distilledFit, distilledTowerFit) = try inParallel(
+      {
+        try fitStudent(
+          ModelName.distilledStudent, studentInit, config.studentTraining, distill: config.distillation,
+          compression: config.compression)
+      },
+      {
+        try fitStudent(
+          ModelName.distilledTwoTower, towerInit, config.twoTowerTraining, distill: config.twoTowerDistillation,
+          compression: towerCompression)
+      })
+    let student = try reportStudent(ModelName.student, studentFit, as: TrainedModel.deepFM)
+    let distilled = try reportStudent(ModelName.distilledStudent, distilledFit, as: TrainedModel.deepFM, newHome: true)
+    let tower = try reportStudent(ModelName.twoTower, towerFit, as: TrainedModel.twoTower)
+    let distilledTower = try reportStudent(
+      ModelName.distilledTwoTower, distilledTowerFit, as: TrainedModel.twoTower, newHome: true)
     // The same distilled students on the same request rows without their context: the value of context.
     var distilledNoContext: DeepFM? = nil, distilledTowerNoContext: TwoTower? = nil
     if let requests = dataset.requests {
-      distilledNoContext = try trainStudent(
-        ModelName.distilledStudentNoContext, newStudent(requests.withoutContext()), config.studentTraining,
-        distill: config.distillation, as: TrainedModel.deepFM)
-      distilledTowerNoContext = try trainStudent(
-        ModelName.distilledTwoTowerNoContext, newTower(requests.withoutContext()), config.twoTowerTraining,
-        distill: config.twoTowerDistillation, as: TrainedModel.twoTower)
+      let (studentNoContext, towerNoContext) = try inParallel(
+        {
+          try fitStudent(
+            ModelName.distilledStudentNoContext, newStudent(requests.withoutContext()), config.studentTraining,
+            distill: config.distillation)
+        },
+        {
+          try fitStudent(
+            ModelName.distilledTwoTowerNoContext, newTower(requests.withoutContext()), config.twoTowerTraining,
+            distill: config.twoTowerDistillation)
+        })
+      distilledNoContext = try reportStudent(ModelName.distilledStudentNoContext, studentNoContext, as: TrainedModel.deepFM)
+      distilledTowerNoContext = try reportStudent(
+        ModelName.distilledTwoTowerNoContext, towerNoContext, as: TrainedModel.twoTower)
     }
 
     var comparisons: [String: PairedComparison] = [:]

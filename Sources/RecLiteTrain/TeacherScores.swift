@@ -31,6 +31,33 @@ public struct DenseTeacherScores: TeacherScores, Scorer {
     logits = matrix.array
   }
 
+  init(userCount: Int, itemCount: Int, logits: [Float]) {
+    precondition(logits.count == userCount * itemCount, "one logit per (user, item)")
+    self.userCount = userCount
+    self.itemCount = itemCount
+    self.logits = logits
+  }
+
+  /// The matrix of this model with `fused` fused in (`DeepFM.fusing`), from this matrix of the
+  /// plain model: the fused model's scorer adds ⟨p_u, q_i⟩ to the plain score (DeepFMScorer),
+  /// so adding it here gives the same bits without running the MLP over the catalog again.
+  public func adding(_ fused: FusedFactors) -> DenseTeacherScores {
+    let n = itemCount
+    let matrix = SharedBuffer<Float>(repeating: 0, count: userCount * n)
+    // Each user writes its own row.
+    logits.withUnsafeBufferPointer { plain in
+      let plainBits = UInt(bitPattern: plain.baseAddress)
+      parallelForEach(userCount, block: 16) { user in
+        guard let base = UnsafePointer<Float>(bitPattern: plainBits) else { return }
+        for item in 0..<n {
+          let at = user * n + item
+          matrix[at] = base[at] + fused.score(user: user, item: item)
+        }
+      }
+    }
+    return DenseTeacherScores(userCount: userCount, itemCount: n, logits: matrix.array)
+  }
+
   public func logit(user: Int, item: Int) -> Float? { logits[user * itemCount + item] }
 
   /// Rows of known users only (the matrix has no OOV row).

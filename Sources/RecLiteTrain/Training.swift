@@ -250,7 +250,25 @@ struct WeightAverage<Model: TrainableModel> {
     for slot in slots {
       current[keyPath: slot.path].withUnsafeBufferPointer { w in
         model[keyPath: slot.path].withUnsafeMutableBufferPointer { a in
-          for i in 0..<a.count { a[i] += rate * (w[i] - a[i]) }
+          guard let wp = w.baseAddress, let ap = a.baseAddress else { return }
+          // Element-wise (the same operations in SIMD lanes), so the split across threads and
+          // the vector width change no value.
+          let wBits = UInt(bitPattern: wp), aBits = UInt(bitPattern: ap)
+          parallelChunks(a.count, minimumChunk: 1 << 16) { range in
+            guard let w = UnsafePointer<Float>(bitPattern: wBits), let a = UnsafeMutablePointer<Float>(bitPattern: aBits)
+            else { return }
+            var i = range.lowerBound
+            let r8 = SIMD8(repeating: rate)
+            while i + 8 <= range.upperBound {
+              let ai = Kernels.load8(a + i)
+              Kernels.store8(ai + r8 * (Kernels.load8(w + i) - ai), a + i)
+              i += 8
+            }
+            while i < range.upperBound {
+              a[i] += rate * (w[i] - a[i])
+              i += 1
+            }
+          }
         }
       }
     }

@@ -27,9 +27,15 @@ struct CompressCommand: ParsableCommand {
       than asked is an error, never quantized again. The result is verified by the
       runtime before it is written; `reclite eval` measures what it cost.
 
+      --csr re-decides which pruned dense weights are stored as CSR (the exporter
+      timed both forms on the machine that exported; a device may differ): none,
+      all (every weight with half or more zeros) or weight names; `reclite bench`
+      then compares the files on the device. It needs no --quantize.
+
       Examples:
         reclite compress out/two-tower-distilled-seed1.rlm --quantize int4
         reclite compress model.rlm --quantize mixed --titles none --out model-lean.rlm
+        reclite compress pruned.rlm --csr none --out pruned-dense.rlm
       """
   )
 
@@ -37,7 +43,10 @@ struct CompressCommand: ParsableCommand {
   var model: String
 
   @Option(help: "int8, int4 or mixed.")
-  var quantize: ExportOptions.Tables
+  var quantize: ExportOptions.Tables?
+
+  @Option(help: ArgumentHelp("Dense weights stored as CSR: none, all (those with half or more zeros), or names, comma-separated.", valueName: "layers"))
+  var csr: String?
 
   @Option(help: "full keeps the display titles; none drops them (ids only).")
   var titles: ExportOptions.Titles = .full
@@ -49,6 +58,10 @@ struct CompressCommand: ParsableCommand {
   var out: String?
 
   func validate() throws {
+    guard quantize != nil || csr != nil || titles == .none else {
+      throw ValidationError("give --quantize int8|int4|mixed, --csr or --titles none: nothing to compress")
+    }
+    if let csr, csr.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--csr is empty: give none, all or weight names") }
     guard quantize != .float32 else { throw ValidationError("--quantize takes int8, int4 or mixed (float32 is not a compression)") }
     guard mixedShare > 0 && mixedShare < 1 else { throw ValidationError("--mixed-share must be in (0, 1)") }
   }
@@ -59,11 +72,13 @@ struct CompressCommand: ParsableCommand {
     do { bytes = [UInt8](try Data(contentsOf: input)) } catch { throw CommandFailure("\(model): cannot read: \(error.localizedDescription)") }
     let result: FileCompression.Result
     do {
-      result = try FileCompression.compress(bytes, tables: quantize, titles: titles, mixedShare: mixedShare)
+      result = try FileCompression.compress(
+        bytes, tables: quantize, titles: titles, mixedShare: mixedShare, csr: csr.map(FileCompression.SparseLayers.init))
     } catch let error as ModelWriterError {
       throw CommandFailure("\(model): \(error.description)")
     }
-    let label = quantize.rawValue + (titles == .none ? "-notitles" : "")
+    let label = [quantize?.rawValue, csr.map { "csr-" + $0.replacingOccurrences(of: ",", with: "-") }, titles == .none ? "notitles" : nil]
+      .compactMap { $0 }.joined(separator: "-")
     let output = URL(fileURLWithPath: out ?? input.deletingPathExtension().path + "-" + label + ".rlm")
     let written = try result.builder.serialize(maxBatch: result.maxBatch)
     try AtomicFile.write(Data(written), to: output)

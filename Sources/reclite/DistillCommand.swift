@@ -54,9 +54,12 @@ struct DistillCommand: ParsableCommand {
     let scores: any TeacherScores
     var provenance = ["dataset": dataset.source, "command": "reclite distill"]
     if let teacher {
-      let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: teacher)))
-      let scorer = try RuntimeScorer(bytes: bytes, dataset: dataset)
-      scores = DenseTeacherScores(scorer: scorer, userCount: split.userCount)
+      let opened: (scorer: RuntimeScorer, warning: String?)
+      do { opened = try TeacherFile.open(teacher, dataset: dataset) } catch let refusal as TeacherFile.Refusal {
+        throw CommandFailure(refusal.description)
+      }
+      if let warning = opened.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+      scores = DenseTeacherScores(scorer: opened.scorer, userCount: split.userCount)
       provenance["teacher"] = teacher
     } else if let teacherScores {
       scores = try FileTeacherScores(path: teacherScores, dataset: dataset)

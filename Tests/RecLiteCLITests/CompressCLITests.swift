@@ -28,6 +28,8 @@ import Testing
       (["compress", "m.rlm", "--quantize", "int3"], "--quantize"),
       (["compress", "m.rlm", "--quantize", "float32"], "--quantize takes int8, int4 or mixed"),
       (["compress", "m.rlm", "--quantize", "mixed", "--mixed-share", "1"], "--mixed-share must be in (0, 1)"),
+      (["compress", "m.rlm"], "give --quantize int8|int4|mixed, --csr or --titles none"),
+      (["compress", "m.rlm", "--csr", " "], "--csr is empty"),
       (["distill", "--data", "d", "--teacher", "t.rlm", "--out", "o.rlm", "--prune", "1"], "--prune must be in [0, 1)"),
       (["distill", "--data", "d", "--teacher", "t.rlm", "--out", "o.rlm", "--structured"], "--structured needs --prune"),
       (["pipeline", "--data", "d", "--out", "o", "--min-count=-2"], "--min-count must not be negative"),

@@ -179,6 +179,44 @@ func openModel(_ bytes: [UInt8]) throws -> RecLiteRuntime.Model {
     #expect(sizes[.int4]! < sizes[.mixed]! && sizes[.mixed]! < sizes[.int8]! && sizes[.int8]! < original.count, "\(sizes)")
   }
 
+  /// --csr stores the pruned weights as asked, scores stay the same, and the weights are
+  /// stored exactly as before in every other respect (float32 stays float32).
+  @Test func csrIsRedecidedFromTheFile() throws {
+    let dataset = try smallDataset()
+    var options = ExportOptions.exact
+    options.precompute = .never
+    let model = TrainedModel.deepFM(prunedDeepFM(dataset, sparsity: 0.9))
+    let dense = try ModelExport.builder(model, context: context(dataset), options: options).serialize()
+    let denseModel = try openModel(dense)
+    let pruned = FileCompression.denseWeights(of: denseModel.graph).filter { t in
+      let values = TensorValues.floats(t, in: denseModel.graph)!
+      return Double(values.filter { $0 == 0 }.count) >= SparseLayerChoice.minimumSparsity * Double(values.count)
+    }.map { denseModel.graph.tensors[$0].name.description }
+    #expect(!pruned.isEmpty && pruned.count < FileCompression.denseWeights(of: denseModel.graph).count)
+    let toCSR = try FileCompression.compress(dense, tables: nil, titles: .full, mixedShare: 0.2, csr: .allPruned)
+    let sparse = try toCSR.builder.serialize(maxBatch: toCSR.maxBatch)
+    let sparseGraph = try openModel(sparse).graph
+    #expect(Set(sparseGraph.tensors.filter(\.isSparse).map(\.name.description)) == Set(pruned))
+    #expect(sparseGraph.tensors.filter { $0.isConstant && $0.type == .int8 }.isEmpty)
+    let back = try FileCompression.compress(sparse, tables: nil, titles: .full, mixedShare: 0.2, csr: .dense)
+    let backBytes = try back.builder.serialize(maxBatch: back.maxBatch)
+    #expect(try openModel(backBytes).graph.tensors.filter(\.isSparse).isEmpty)
+    let users = dataset.userIds + [-1]
+    let reference = try runtimeScores(dense, users: users, items: dataset.itemIds)
+    expectSameScores(try runtimeScores(sparse, users: users, items: dataset.itemIds), reference, tolerance: 1e-5)
+    expectSameScores(try runtimeScores(backBytes, users: users, items: dataset.itemIds), reference, tolerance: 1e-5)
+    #expect {
+      try FileCompression.compress(dense, tables: nil, titles: .full, mixedShare: 0.2, csr: .named(["no_such_weight"]))
+    } throws: { error in
+      "\(error)".contains("--csr") && "\(error)".contains("no_such_weight")
+    }
+    #expect {
+      try FileCompression.compress(dense, tables: nil, titles: .full, mixedShare: 0.2, csr: .dense)
+    } throws: { error in
+      "\(error)".contains("nothing to compress")
+    }
+  }
+
   @Test func aNarrowerModelIsNotQuantizedAgain() throws {
     let dataset = try smallDataset()
     let int4 = try FileCompression.compress(try twoTowerFile(dataset), tables: .int4, titles: .full, mixedShare: 0.2)
@@ -255,6 +293,25 @@ func openModel(_ bytes: [UInt8]) throws -> RecLiteRuntime.Model {
     #expect(try SweepChoice.choose(points, maxBytes: 450, maxMicroseconds: 2.5)?.name == "d")
     #expect { try SweepChoice.choose(points, maxBytes: 50, maxMicroseconds: nil) } throws: { "\($0)".contains("--max-bytes") }
     #expect { try SweepChoice.choose(points, maxBytes: 150, maxMicroseconds: 1) } throws: { "\($0)".contains("--max-latency-us") }
+  }
+
+  /// A sweep reuses the metrics of a file with the same weights only when the catalog scores
+  /// are bit-identical: titles change no score, a different student does.
+  @Test func catalogFormsShareMetricsOnlyWithIdenticalScores() throws {
+    let dataset = try smallDataset()
+    func scorer(_ seed: UInt64, titles: ExportOptions.Titles) throws -> RuntimeScorer {
+      var m = TwoTower(
+        config: TwoTowerConfig(embeddingDim: 8, outputDim: 8), userCount: dataset.userCount, itemCount: dataset.itemCount,
+        features: dataset.features, seed: seed)
+      randomize(&m.itemBias, seed: seed)
+      var options = ExportOptions.exact
+      options.titles = titles
+      return try RuntimeScorer(bytes: try ModelExport.builder(.twoTower(m), context: context(dataset), options: options).serialize(), dataset: dataset)
+    }
+    let full = try scorer(3, titles: .full), none = try scorer(3, titles: .none), other = try scorer(4, titles: .none)
+    #expect(full.model.graph.fileBytes > none.model.graph.fileBytes)
+    #expect(SweepRun.sameScores(full, none, rows: dataset.userCount))
+    #expect(!SweepRun.sameScores(full, other, rows: dataset.userCount))
   }
 
   @Test func gridErrorsNameTheirOption() {

@@ -48,6 +48,18 @@ import Testing
     #expect(scorer.scoreAll(userRow: oov) == model.makeScorer().scoreAll(userRow: oov))
   }
 
+  /// The pipeline derives the fused teacher's score matrix from the plain one instead of
+  /// scoring the catalog again: it must be the fused scorer's matrix, bit for bit.
+  @Test func addingTheFusedTermEqualsScoringTheFusedModel() throws {
+    let fused = try model.fusing(als, share: 0.2, logits: logits)
+    let derived = logits.adding(try #require(fused.fusedFactors))
+    let scored = DenseTeacherScores(scorer: fused.makeScorer(), userCount: data.userCount)
+    #expect(derived.logits.count == scored.logits.count)
+    let differing = zip(derived.logits, scored.logits).filter { $0.bitPattern != $1.bitPattern }.count
+    #expect(differing == 0, "\(differing) logits differ")
+    #expect(derived.logits != logits.logits)
+  }
+
   @Test func fusedFactorsAreFrozenAndCounted() throws {
     let fused = try model.fusing(als, share: 0.2, logits: logits)
     #expect(fused.parameterCount == model.parameterCount + (data.userCount + 1 + data.itemCount + 1) * 5)

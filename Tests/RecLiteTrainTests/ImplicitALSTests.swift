@@ -35,6 +35,48 @@ import Testing
     #expect(abs(lower[8] - 2.75.squareRoot()) < 1e-12)
   }
 
+  /// The textbook factorisation loop the solver's interleaved one must match bit for bit: the
+  /// same sums in the same order, only scheduled differently. (The substitutions that follow
+  /// are the solver's own; with the same factor they give the same solution.)
+  func referenceFactor(_ a: inout [Double], _ n: Int) {
+    for j in 0..<n {
+      var diagonal = a[j * n + j]
+      for k in 0..<j { diagonal -= a[j * n + k] * a[j * n + k] }
+      let pivot = diagonal > 1e-12 ? diagonal.squareRoot() : 1e-6
+      a[j * n + j] = pivot
+      for i in (j + 1)..<max(j + 1, n) {
+        var sum = a[i * n + j]
+        for k in 0..<j { sum -= a[i * n + k] * a[j * n + k] }
+        a[i * n + j] = sum / pivot
+      }
+    }
+  }
+
+  @Test(arguments: [1, 5, 23, 64])
+  func choleskyFactorEqualsTheTextbookLoopExactly(size n: Int) {
+    // A = MᵀM + n·I: symmetric positive definite.
+    let m = randomFloats(n * n, seed: 61).map(Double.init)
+    var a = [Double](repeating: 0, count: n * n)
+    for i in 0..<n {
+      for j in 0..<n {
+        var sum = i == j ? Double(n) : 0
+        for r in 0..<n { sum += m[r * n + i] * m[r * n + j] }
+        a[i * n + j] = sum
+      }
+    }
+    let b = randomFloats(n, seed: 62).map(Double.init)
+    var expectedFactor = a, actualFactor = a
+    referenceFactor(&expectedFactor, n)
+    let x = CholeskySolver.solve(lowerOf: &actualFactor, size: n, rightHandSide: b)
+    #expect(actualFactor.map(\.bitPattern) == expectedFactor.map(\.bitPattern))
+    // And it solves the system: A·x = b up to rounding.
+    for i in 0..<n {
+      var row = 0.0
+      for j in 0..<n { row += a[i * n + j] * x[j] }
+      #expect(abs(row - b[i]) < 1e-9 * Double(n))
+    }
+  }
+
   @Test func everyItemRowSolvesItsNormalEquations() {
     // After the last half-step each item row minimises the objective given the user factors:
     // the row's gradient (YᵀY + (α−1)Σ y·yᵀ + λI)·x − α·Σ y is zero up to Float rounding.

@@ -30,6 +30,9 @@ public struct SweepPoint: Sendable, Codable {
   /// CSR measurements of the pruned layers (empty when none was measured).
   public var csr: [SparseLayerChoice.Measurement]
   public var sharedItems: Int
+  /// The point of the same weights (another catalog form) whose validation and test metrics this
+  /// file shares, its catalog scores having been checked bit-identical; nil when evaluated itself.
+  public var metricsOf: String? = nil
 }
 
 /// One trained student: its training curves.

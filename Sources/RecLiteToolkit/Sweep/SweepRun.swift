@@ -50,8 +50,11 @@ public enum SweepRun {
         history: trained.history)
       try layout.save(record)
       records.append(record)
+      // Per encoding, the CSR choice and the scored file of the first catalog form exported: the
+      // other forms change no weight, so they reuse both once their scores are checked equal.
+      var siblings: [String: Sibling] = [:]
       for key in missing {
-        let point = try export(key, trained, config: config, dataset: dataset, split: split, layout: layout)
+        let point = try export(key, trained, config: config, dataset: dataset, split: split, layout: layout, siblings: &siblings)
         finished[point.name] = point
         progress.finished(point)
       }
@@ -127,7 +130,8 @@ public enum SweepRun {
   /// Exports one point (choosing CSR for pruned layers by measurement), evaluates the written
   /// file through the runtime, and saves both.
   private static func export(
-    _ key: SweepPointKey, _ trained: Trained, config: SweepConfig, dataset: Dataset, split: Split, layout: SweepFiles
+    _ key: SweepPointKey, _ trained: Trained, config: SweepConfig, dataset: Dataset, split: Split, layout: SweepFiles,
+    siblings: inout [String: Sibling]
   ) throws -> SweepPoint {
     let name = key.name(seed: config.seed)
     let context = ModelExport.context(
@@ -135,39 +139,87 @@ public enum SweepRun {
       provenance: ["dataset": dataset.source, "command": "reclite sweep", "sweep.point": name], sharedItems: trained.sharing)
     let requests = ModelExport.timedRequests(dataset: dataset, split: split)
     let (builder, options, measurements) = try ModelExport.builderChoosingCSR(
-      trained.model, context: context, options: key.options, requests: requests)
+      trained.model, context: context, options: key.options, requests: requests, measured: siblings[key.encoding]?.csr)
     let file = layout.model(name)
     let (_, scorer) = try ModelExport.write(builder, options: options, to: file, dataset: dataset)
+    let metrics: SweepMetrics
+    var metricsOf: String? = nil
+    if let sibling = siblings[key.encoding], sameScores(scorer, sibling.scorer, rows: min(Sibling.checkedRows, split.userCount)) {
+      metrics = try cost(scorer, quality: sibling.metrics, requests: requests)
+      metricsOf = sibling.name
+    } else {
+      metrics = try measure(scorer, split: split, requests: requests, seed: config.seed)
+      siblings[key.encoding] = Sibling(name: name, csr: measurements, scorer: scorer, metrics: metrics)
+    }
     let point = SweepPoint(
       name: name, key: key, fingerprint: config.fingerprint, file: file.path, parameters: trained.model.parameterCount,
-      sparsity: trained.model.prunedFraction,
-      metrics: try measure(scorer, split: split, requests: requests, seed: config.seed), csr: measurements,
-      sharedItems: trained.sharing?.sharedCount ?? 0)
+      sparsity: trained.model.prunedFraction, metrics: metrics, csr: measurements, sharedItems: trained.sharing?.sharedCount ?? 0,
+      metricsOf: metricsOf)
     try layout.save(point)
     return point
   }
 
-  /// Validation and test metrics, latency and bytes of an opened file.
+  /// A point already exported and evaluated in the same encoding (another catalog form).
+  struct Sibling {
+    /// User rows whose scores for the whole catalog must be bit-identical to reuse the metrics.
+    static let checkedRows = 32
+    var name: String
+    var csr: [SparseLayerChoice.Measurement]
+    var scorer: RuntimeScorer
+    var metrics: SweepMetrics
+  }
+
+  /// Validation and test metrics, latency and bytes of an opened file. `scores`, the file's
+  /// scores for every user and item already computed through the runtime, saves scoring again.
   static func measure(
-    _ scorer: RuntimeScorer, split: Split, requests: (users: [Int64], exclude: [[Int64]]), seed: UInt64
+    _ scorer: RuntimeScorer, split: Split, requests: (users: [Int64], exclude: [[Int64]]), seed: UInt64,
+    scores: DenseTeacherScores? = nil
   ) throws -> SweepMetrics {
+    let ranked: any Scorer = scores ?? scorer
     let validation = evaluate(
-      scorer, split: split, on: .validation, options: EvaluationOptions(cutoffs: [10], negativesPerPositive: 0, seed: seed))
+      ranked, split: split, on: .validation, options: EvaluationOptions(cutoffs: [10], negativesPerPositive: 0, seed: seed))
     var options = EvaluationOptions(seed: seed)
     options.rocPoints = 101
-    let test = evaluate(scorer, split: split, on: .test, options: options)
-    let latency = try RecommendLatency.measure(scorer.model, users: requests.users, exclude: requests.exclude, budgetSeconds: 2)
-    return SweepMetrics(
+    let test = evaluate(ranked, split: split, on: .test, options: options)
+    let quality = SweepMetrics(
       validationNDCG10: validation.ndcg10, ndcg10: test.ndcg10, hr10: test.hr10, auc: test.auc, roc: test.roc,
-      microseconds: latency.meanMicroseconds, fileBytes: scorer.model.graph.fileBytes, bytes: FileBytes(scorer.model))
+      microseconds: 0, fileBytes: 0, bytes: FileBytes(scorer.model))
+    return try cost(scorer, quality: quality, requests: requests)
+  }
+
+  /// `quality`'s ranking metrics with this file's latency and bytes.
+  static func cost(
+    _ scorer: RuntimeScorer, quality: SweepMetrics, requests: (users: [Int64], exclude: [[Int64]])
+  ) throws -> SweepMetrics {
+    var metrics = quality
+    metrics.microseconds = try RecommendLatency.measure(
+      scorer.model, users: requests.users, exclude: requests.exclude, budgetSeconds: 2).meanMicroseconds
+    metrics.fileBytes = scorer.model.graph.fileBytes
+    metrics.bytes = FileBytes(scorer.model)
+    return metrics
+  }
+
+  /// Whether two files score the whole catalog bit-identically for the first `rows` user rows.
+  static func sameScores(_ a: RuntimeScorer, _ b: RuntimeScorer, rows: Int) -> Bool {
+    guard a.itemCount == b.itemCount else { return false }
+    var x = [Float](repeating: 0, count: a.itemCount), y = x
+    for user in 0..<rows {
+      x.withUnsafeMutableBufferPointer { a.scoreAll(userRow: user, into: $0) }
+      y.withUnsafeMutableBufferPointer { b.scoreAll(userRow: user, into: $0) }
+      if x != y { return false }
+    }
+    return true
   }
 
   /// The teacher's logits for distillation (computed when called) and its reference record: a
-  /// .rlm file (given or trained here, then measured through the runtime) or a file of scores.
+  /// .rlm file (given, or trained here and then measured through the runtime) or a file of scores.
+  /// A teacher trained here teaches from its in-memory logits, as in the pipeline; a file's scores
+  /// through the runtime are the same logits (`TeacherFile` refuses a file whose are not).
   private static func prepareTeacher(
     _ config: SweepConfig, dataset: Dataset, split: Split, layout: SweepFiles, log: ProgressBar
   ) throws -> (() throws -> any TeacherScores, SweepTeacherRecord) {
     let path: String
+    var trained: DenseTeacherScores? = nil
     switch config.teacher {
     case .scores(let csv):
       let record = SweepTeacherRecord(source: "scores \(csv)", fingerprint: config.fingerprint, metrics: nil)
@@ -178,28 +230,40 @@ public enum SweepRun {
       let file = layout.model("teacher-seed\(config.seed)")
       if !FileManager.default.fileExists(atPath: file.path) {
         log.message("training the teacher (DeepFM with ALS fused in; pass --teacher FILE to reuse one)")
-        try trainTeacher(config, dataset: dataset, split: split, to: file)
+        trained = try trainTeacher(config, dataset: dataset, split: split, to: file)
       }
       path = file.path
     }
-    let bytes: [UInt8]
-    do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-      throw SweepGridError.option("--teacher \(path): cannot read it (\(error.localizedDescription))")
+    let opened: (scorer: RuntimeScorer, warning: String?)
+    do { opened = try TeacherFile.open(path, dataset: dataset) } catch let refusal as TeacherFile.Refusal {
+      throw SweepGridError.option(refusal.description)
     }
-    let scorer = try RuntimeScorer(bytes: bytes, userIds: dataset.userIds, itemIds: dataset.itemIds)
-    let scores = {
+    if let warning = opened.warning { log.message("warning: \(warning)") }
+    let scorer = opened.scorer
+    // The file's scores through the runtime, computed once: the reference's metrics and (for a
+    // given file) the soft labels.
+    var fileScores: DenseTeacherScores? = nil
+    func scoreFile() -> DenseTeacherScores {
+      if let fileScores { return fileScores }
       log.message("teacher \(path): scoring every user and item through the runtime")
-      return DenseTeacherScores(scorer: scorer, userCount: dataset.userCount) as any TeacherScores
+      let scores = DenseTeacherScores(scorer: scorer, userCount: dataset.userCount)
+      fileScores = scores
+      return scores
     }
-    if let record = layout.teacherRecord(fingerprint: config.fingerprint) { return (scores, record) }
-    let metrics = try measure(scorer, split: split, requests: ModelExport.timedRequests(dataset: dataset, split: split), seed: config.seed)
-    let record = SweepTeacherRecord(source: path, fingerprint: config.fingerprint, metrics: metrics)
-    try layout.save(record)
-    return (scores, record)
+    var record = layout.teacherRecord(fingerprint: config.fingerprint)
+    if record == nil {
+      let metrics = try measure(
+        scorer, split: split, requests: ModelExport.timedRequests(dataset: dataset, split: split), seed: config.seed,
+        scores: scoreFile())
+      record = SweepTeacherRecord(source: path, fingerprint: config.fingerprint, metrics: metrics)
+      try layout.save(record!)
+    }
+    return ({ trained ?? scoreFile() }, record!)
   }
 
-  /// The pipeline's teacher (its defaults, scaled epochs), exported as float32.
-  private static func trainTeacher(_ config: SweepConfig, dataset: Dataset, split: Split, to file: URL) throws {
+  /// The pipeline's teacher (its defaults, scaled epochs), exported as float32; returns its
+  /// logits for every user and item, computed in memory as the pipeline does.
+  private static func trainTeacher(_ config: SweepConfig, dataset: Dataset, split: Split, to file: URL) throws -> DenseTeacherScores {
     let options = scaled(PipelineDefaults.teacherTraining, config.epochScale, seed: config.seed)
     let initial = DeepFM(
       config: PipelineDefaults.teacher, userCount: dataset.userCount, itemCount: dataset.itemCount, features: dataset.features, seed: config.seed)
@@ -211,6 +275,7 @@ public enum SweepRun {
       for: .deepFM(model), name: ModelName.teacher, seed: config.seed, dataset: dataset, split: split,
       provenance: ["dataset": dataset.source, "command": "reclite sweep"])
     _ = try ModelExport.write(try ModelExport.builder(.deepFM(model), context: context, options: .exact), options: .exact, to: file, dataset: dataset)
+    return DenseTeacherScores(scorer: model.makeScorer(), userCount: split.userCount)
   }
 }
 
